@@ -1,0 +1,362 @@
+// Package contract loads the billing API's OpenAPI document once and validates requests and
+// responses against it, per action.
+//
+// The billing API picks its operation with an `action` query parameter, and one path carries four
+// actions. The document therefore maps each action, in the `x-actions` extension of its operation,
+// to its own request schema, required parameters and response schemas. Load builds, at start-up,
+// one kin-openapi operation per action from that map, so that validating an answer of
+// `getpaymentlink` checks it against `LinkResponse` alone, never against the union of the path.
+//
+// The package is shared by the mock (which validates what it receives and what it sends) and the
+// contract-test runner (which validates what a target answers). It does no routing on hosts: paths
+// are matched exactly, so it works against any base URL.
+package contract
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+
+	billingmock "github.com/cloudplans/billing-mock"
+)
+
+// Contract is a loaded, validated OpenAPI document with its operations indexed by path, method and
+// action. It is immutable and safe for concurrent use.
+type Contract struct {
+	doc   *openapi3.T
+	paths map[string]*pathItem
+	// unrouted holds the answers of requests that match no operation, by status (404, 405).
+	unrouted map[int]*openapi3.SchemaRef
+	options  *openapi3filter.Options
+}
+
+type pathItem struct {
+	methods map[string]*Operation
+	allow   string // the methods of the path, for an Allow header
+}
+
+// Operation is one path and method of the document, with its actions.
+type Operation struct {
+	// Method is the HTTP method, upper case.
+	Method string
+	// Path is the path as written in the document.
+	Path string
+	// ID is the document's operationId.
+	ID string
+
+	generic *action
+	actions map[string]*action
+	names   []string
+}
+
+// action is what validating one action needs, all built at load time.
+type action struct {
+	name     string
+	required []string
+	route    *routers.Route
+	// request is the action's body schema (nil when it takes no body); integers lists its
+	// top-level members of type integer, whose JSON literals must be integers.
+	request  *openapi3.SchemaRef
+	integers []string
+	statuses []int
+}
+
+var embedded = sync.OnceValues(func() (*Contract, error) { return Load(billingmock.OpenAPI()) })
+
+// Embedded returns the contract built from the embedded openapi.yaml. It is loaded once per process
+// and shared; a Contract is immutable.
+func Embedded() (*Contract, error) { return embedded() }
+
+// Load parses and validates an OpenAPI document and indexes its operations and actions. It fails
+// when the document is invalid, or when an `x-actions` map is malformed or names a schema that does
+// not exist.
+func Load(data []byte) (*Contract, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("contract: load OpenAPI document: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("contract: invalid OpenAPI document: %w", err)
+	}
+	c := &Contract{
+		doc:      doc,
+		paths:    make(map[string]*pathItem),
+		unrouted: make(map[int]*openapi3.SchemaRef),
+		options: &openapi3filter.Options{
+			IncludeResponseStatus: true,
+			MultiError:            true,
+			AuthenticationFunc:    bearerPresent,
+		},
+	}
+	c.options.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string { return err.Reason })
+
+	if raw, ok := doc.Extensions["x-unrouted-responses"]; ok {
+		var refs map[string]json.RawMessage
+		if err := remarshal(raw, &refs); err != nil {
+			return nil, fmt.Errorf("contract: x-unrouted-responses: %w", err)
+		}
+		for key, msg := range refs {
+			status, err := strconv.Atoi(key)
+			if err != nil {
+				continue // "description" and other non-status members
+			}
+			var ref schemaRef
+			if err := json.Unmarshal(msg, &ref); err != nil {
+				return nil, fmt.Errorf("contract: x-unrouted-responses %s: %w", key, err)
+			}
+			s, err := c.schema(ref.Ref)
+			if err != nil {
+				return nil, fmt.Errorf("contract: x-unrouted-responses %s: %w", key, err)
+			}
+			c.unrouted[status] = s
+		}
+	}
+
+	for path, item := range doc.Paths.Map() {
+		pi := &pathItem{methods: make(map[string]*Operation)}
+		for method, op := range item.Operations() {
+			o, err := c.buildOperation(path, item, method, op)
+			if err != nil {
+				return nil, err
+			}
+			pi.methods[method] = o
+		}
+		methods := make([]string, 0, len(pi.methods))
+		for m := range pi.methods {
+			methods = append(methods, m)
+		}
+		slices.Sort(methods)
+		pi.allow = strings.Join(methods, ", ")
+		c.paths[path] = pi
+	}
+	return c, nil
+}
+
+// Document returns the loaded OpenAPI document. Callers must not modify it.
+func (c *Contract) Document() *openapi3.T { return c.doc }
+
+type schemaRef struct {
+	Ref string `json:"$ref"`
+}
+
+type actionExtension struct {
+	Required  []string             `json:"required-parameters"`
+	Request   *schemaRef           `json:"request"`
+	Responses map[string]schemaRef `json:"responses"`
+}
+
+func (c *Contract) buildOperation(path string, item *openapi3.PathItem, method string, op *openapi3.Operation) (*Operation, error) {
+	o := &Operation{Method: method, Path: path, ID: op.OperationID, actions: make(map[string]*action)}
+	o.generic = &action{
+		route:    &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
+		statuses: statusesOf(op.Responses),
+	}
+	if op.RequestBody != nil && op.RequestBody.Value != nil {
+		if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil {
+			o.generic.request = mt.Schema
+		}
+	}
+	raw, ok := op.Extensions["x-actions"]
+	if !ok {
+		return o, nil
+	}
+	var exts map[string]actionExtension
+	if err := remarshal(raw, &exts); err != nil {
+		return nil, fmt.Errorf("contract: %s %s: x-actions: %w", method, path, err)
+	}
+	for name, ext := range exts {
+		a, err := c.buildAction(path, item, method, op, name, ext)
+		if err != nil {
+			return nil, fmt.Errorf("contract: %s %s: x-actions %s: %w", method, path, name, err)
+		}
+		o.actions[name] = a
+		o.names = append(o.names, name)
+	}
+	slices.Sort(o.names)
+	return o, nil
+}
+
+// buildAction derives, from the generic operation, one operation that has exactly the action's
+// request body and responses. Response headers documented on the generic operation are kept.
+func (c *Contract) buildAction(path string, item *openapi3.PathItem, method string, op *openapi3.Operation, name string, ext actionExtension) (*action, error) {
+	derived := *op
+	derived.Extensions = nil
+	a := &action{name: name, required: ext.Required}
+	if ext.Request != nil {
+		s, err := c.schema(ext.Request.Ref)
+		if err != nil {
+			return nil, fmt.Errorf("request: %w", err)
+		}
+		a.request = s
+		derived.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().
+			WithDescription("the " + name + " body").
+			WithContent(openapi3.NewContentWithJSONSchemaRef(s))}
+		for member, prop := range s.Value.Properties {
+			if prop.Value != nil && prop.Value.Type.Is("integer") {
+				a.integers = append(a.integers, member)
+			}
+		}
+		slices.Sort(a.integers)
+	} else {
+		derived.RequestBody = nil
+	}
+	derived.Responses = openapi3.NewResponsesWithCapacity(len(ext.Responses))
+	for status, ref := range ext.Responses {
+		code, err := strconv.Atoi(status)
+		if err != nil {
+			return nil, fmt.Errorf("response status %q is not a number", status)
+		}
+		s, err := c.schema(ref.Ref)
+		if err != nil {
+			return nil, fmt.Errorf("response %s: %w", status, err)
+		}
+		resp := openapi3.NewResponse().WithDescription(name + " " + status).WithJSONSchemaRef(s)
+		if generic := op.Responses.Value(status); generic != nil && generic.Value != nil {
+			resp.Headers = generic.Value.Headers
+		} else {
+			return nil, fmt.Errorf("response %s is not declared on the operation itself", status)
+		}
+		derived.Responses.Set(status, &openapi3.ResponseRef{Value: resp})
+		a.statuses = append(a.statuses, code)
+	}
+	slices.Sort(a.statuses)
+	a.route = &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: &derived}
+	return a, nil
+}
+
+// schema resolves "#/components/schemas/Name".
+func (c *Contract) schema(ref string) (*openapi3.SchemaRef, error) {
+	const prefix = "#/components/schemas/"
+	name, ok := strings.CutPrefix(ref, prefix)
+	if !ok {
+		return nil, fmt.Errorf("$ref %q must start with %s", ref, prefix)
+	}
+	s := c.doc.Components.Schemas[name]
+	if s == nil || s.Value == nil {
+		return nil, fmt.Errorf("$ref %q names no schema", ref)
+	}
+	return &openapi3.SchemaRef{Ref: ref, Value: s.Value}, nil
+}
+
+func statusesOf(r *openapi3.Responses) []int {
+	var out []int
+	for key := range r.Map() {
+		if code, err := strconv.Atoi(key); err == nil {
+			out = append(out, code)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+// remarshal turns an extension's decoded value into a typed one.
+func remarshal(in any, out any) error {
+	data, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(data, out)
+}
+
+// bearerPresent is the document's bearer scheme as kin-openapi sees it: a well-formed header. Whether
+// the token is known is the implementation's business.
+func bearerPresent(_ context.Context, in *openapi3filter.AuthenticationInput) error {
+	if _, ok := BearerToken(in.RequestValidationInput.Request.Header.Get("Authorization")); !ok {
+		return errors.New("the Authorization header is not \"Bearer <token>\"")
+	}
+	return nil
+}
+
+// BearerToken returns the token of an "Authorization: Bearer <token>" header value. The scheme is
+// matched case-insensitively, as RFC 9110 says; the token must be non-empty and contain no space.
+func BearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(header, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimLeft(token, " ")
+	if token == "" || strings.ContainsAny(token, " \t") {
+		return "", false
+	}
+	return token, true
+}
+
+// RouteError says that a method and path match no operation. Status is 404 (unknown path) or 405
+// (known path, other method; Allow lists the methods it has).
+type RouteError struct {
+	Method, Path string
+	Status       int
+	Allow        string
+}
+
+func (e *RouteError) Error() string {
+	if e.Status == http.StatusMethodNotAllowed {
+		return fmt.Sprintf("%s is not allowed on %s (allowed: %s)", e.Method, e.Path, e.Allow)
+	}
+	return fmt.Sprintf("no operation at %s", e.Path)
+}
+
+// Find returns the operation for a method and a path (without base URL or query). It returns a
+// *RouteError when there is none.
+func (c *Contract) Find(method, path string) (*Operation, error) {
+	pi, ok := c.paths[path]
+	if !ok {
+		return nil, &RouteError{Method: method, Path: path, Status: http.StatusNotFound}
+	}
+	op, ok := pi.methods[method]
+	if !ok {
+		return nil, &RouteError{Method: method, Path: path, Status: http.StatusMethodNotAllowed, Allow: pi.allow}
+	}
+	return op, nil
+}
+
+// Actions returns the names of the operation's actions, sorted.
+func (o *Operation) Actions() []string { return slices.Clone(o.names) }
+
+// HasAction reports whether the operation has the named action.
+func (o *Operation) HasAction(name string) bool { _, ok := o.actions[name]; return ok }
+
+// Statuses returns the HTTP statuses the document declares for an action, sorted; for an unknown
+// action, those of the operation as a whole.
+func (o *Operation) Statuses(actionName string) []int {
+	return slices.Clone(o.action(actionName).statuses)
+}
+
+// RequiredParameters returns the parameters an action requires (in the query string or the body).
+func (o *Operation) RequiredParameters(actionName string) []string {
+	return slices.Clone(o.action(actionName).required)
+}
+
+func (o *Operation) action(name string) *action {
+	if a, ok := o.actions[name]; ok {
+		return a
+	}
+	return o.generic
+}
+
+// Operations returns every operation of the document, sorted by path then method.
+func (c *Contract) Operations() []*Operation {
+	var out []*Operation
+	for _, pi := range c.paths {
+		for _, op := range pi.methods {
+			out = append(out, op)
+		}
+	}
+	slices.SortFunc(out, func(a, b *Operation) int {
+		return cmpStrings(a.Path+" "+a.Method, b.Path+" "+b.Method)
+	})
+	return out
+}
+
+func cmpStrings(a, b string) int { return strings.Compare(a, b) }

@@ -1,0 +1,626 @@
+package contract
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+)
+
+// Kind classifies a Problem, so that an implementation can pick its error code from it.
+type Kind string
+
+// The kinds of Problem.
+const (
+	// Missing: a required parameter, member or header is absent.
+	Missing Kind = "missing"
+	// Invalid: a value of the wrong type, format or range, or an unexpected member.
+	Invalid Kind = "invalid"
+	// Conflicting: one parameter with two different values (repeated, or in query and body).
+	Conflicting Kind = "conflicting"
+	// Malformed: a body that is not a JSON object.
+	Malformed Kind = "malformed"
+	// MediaType: a body or answer that is not application/json.
+	MediaType Kind = "media_type"
+	// Unauthenticated: the Authorization header is absent or not "Bearer <token>".
+	Unauthenticated Kind = "unauthenticated"
+	// Status: an HTTP status the document does not declare, or an envelope status that differs.
+	Status Kind = "status"
+)
+
+// Location names where a Problem was found.
+const (
+	InQuery  = "query"
+	InBody   = "body"
+	InHeader = "header"
+	InStatus = "status"
+)
+
+// Problem is one way a request or an answer breaks the contract.
+type Problem struct {
+	Kind Kind `json:"kind"`
+	// Location is InQuery, InBody, InHeader or InStatus.
+	Location string `json:"location"`
+	// Field is a parameter or header name, or a JSON pointer into the body ("/response/quantity").
+	Field string `json:"field,omitempty"`
+	// Expected says what the contract wants; Got, what came.
+	Expected string `json:"expected,omitempty"`
+	Got      string `json:"got,omitempty"`
+}
+
+func (p Problem) String() string {
+	where := p.Location
+	if p.Field != "" {
+		if strings.HasPrefix(p.Field, "/") {
+			where += " " + p.Field
+		} else {
+			where += " " + strconv.Quote(p.Field)
+		}
+	}
+	switch {
+	case p.Expected != "" && p.Got != "":
+		return fmt.Sprintf("%s: expected %s, got %s", where, p.Expected, p.Got)
+	case p.Expected != "":
+		return fmt.Sprintf("%s: expected %s", where, p.Expected)
+	default:
+		return fmt.Sprintf("%s: %s", where, p.Got)
+	}
+}
+
+// ValidationError lists the problems of one request or answer. Problems is never empty.
+type ValidationError struct {
+	// Side is "request" or "response".
+	Side   string
+	Method string
+	Path   string
+	Action string
+	// Status is the answer's HTTP status (responses only).
+	Status   int
+	Problems []Problem
+}
+
+func (e *ValidationError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s of %s %s", e.Side, e.Method, e.Path)
+	if e.Action != "" {
+		fmt.Fprintf(&b, "?action=%s", e.Action)
+	}
+	if e.Side == "response" {
+		fmt.Fprintf(&b, " (status %d)", e.Status)
+	}
+	b.WriteString(" breaks the contract:")
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p.String())
+	}
+	return b.String()
+}
+
+// IsJSON reports whether a Content-Type header value is application/json, in any case, with or
+// without parameters such as charset=utf-8.
+func IsJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	return err == nil && mt == "application/json"
+}
+
+// ValidateRequest checks a request against the action its `action` query parameter names: the
+// route, the action, the bearer header's form, each parameter's schema, the body's schema and
+// media type, the parameters the action requires (in the query string or the body), and that no
+// parameter has two different values. body is the request's body, already read (r.Body is not
+// used). It returns a *RouteError for an unknown path or method, a *ValidationError listing every
+// problem, or nil.
+func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []byte) error {
+	op, err := c.Find(r.Method, r.URL.Path)
+	if err != nil {
+		return err
+	}
+	query := r.URL.Query()
+	name := query.Get("action")
+	verr := &ValidationError{Side: "request", Method: r.Method, Path: r.URL.Path, Action: name}
+	add := func(p Problem) { verr.Problems = append(verr.Problems, p) }
+
+	a := op.generic
+	switch values := query["action"]; {
+	case len(values) == 0 || name == "":
+		add(Problem{Kind: Missing, Location: InQuery, Field: "action", Expected: "one of " + strings.Join(op.names, ", "), Got: "no action"})
+	case distinct(values) > 1:
+		add(Problem{Kind: Conflicting, Location: InQuery, Field: "action", Expected: "one value", Got: strings.Join(values, ", ")})
+	case op.HasAction(name):
+		a = op.actions[name]
+	default:
+		add(Problem{Kind: Invalid, Location: InQuery, Field: "action", Expected: "one of " + strings.Join(op.names, ", "), Got: strconv.Quote(name)})
+	}
+	if len(verr.Problems) > 0 {
+		return verr
+	}
+
+	if _, ok := BearerToken(r.Header.Get("Authorization")); !ok {
+		add(Problem{Kind: Unauthenticated, Location: InHeader, Field: "Authorization", Expected: "Bearer <token>", Got: describeHeader(r.Header.Get("Authorization"))})
+		return verr
+	}
+
+	var members map[string]json.RawMessage
+	if len(body) > 0 {
+		if ct := r.Header.Get("Content-Type"); !IsJSON(ct) {
+			add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
+			return verr
+		}
+		if a.request == nil {
+			add(Problem{Kind: Invalid, Location: InBody, Expected: "no body", Got: fmt.Sprintf("%d bytes", len(body))})
+			return verr
+		}
+		members, err = ParseObject(body)
+		if err != nil {
+			var dup *DuplicateMemberError
+			if errors.As(err, &dup) {
+				add(Problem{Kind: Conflicting, Location: InBody, Field: dup.Name, Expected: "each member once", Got: "it twice"})
+			} else {
+				add(Problem{Kind: Malformed, Location: InBody, Expected: "a JSON object", Got: err.Error()})
+			}
+			return verr
+		}
+		for _, member := range a.integers {
+			if raw, ok := members[member]; ok && !isIntegerLiteral(raw) && isNumberLiteral(raw) {
+				add(Problem{Kind: Invalid, Location: InBody, Field: "/" + member, Expected: "an integer", Got: "number " + string(raw)})
+			}
+		}
+	}
+
+	for pname, values := range query {
+		if distinct(values) > 1 {
+			add(Problem{Kind: Conflicting, Location: InQuery, Field: pname, Expected: "one value", Got: strings.Join(values, ", ")})
+		}
+	}
+	for _, p := range a.route.Operation.Parameters {
+		if p.Value == nil || p.Value.In != "query" || p.Value.Schema == nil || p.Value.Schema.Value == nil {
+			continue
+		}
+		if v, ok := query[p.Value.Name]; ok && p.Value.Schema.Value.Type.Is("integer") && !isDigits(v[0]) {
+			add(Problem{Kind: Invalid, Location: InQuery, Field: p.Value.Name, Expected: "decimal digits", Got: strconv.Quote(v[0])})
+		}
+	}
+	for pname, raw := range members {
+		qv, ok := query[pname]
+		if !ok || len(qv) == 0 {
+			continue
+		}
+		if !sameValue(qv[0], raw) {
+			add(Problem{Kind: Conflicting, Location: InQuery, Field: pname, Expected: "the same value in the query string and the body", Got: fmt.Sprintf("%q and %s", qv[0], raw)})
+		}
+	}
+	if len(verr.Problems) > 0 {
+		return verr
+	}
+
+	in := *r
+	in.Body = io.NopCloser(bytes.NewReader(body))
+	if len(body) == 0 {
+		in.Body = http.NoBody
+	}
+	kerr := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
+		Request: &in, QueryParams: query, Route: a.route, Options: c.options,
+	})
+	if kerr != nil {
+		verr.Problems = append(verr.Problems, kinProblems(kerr, InBody)...)
+	}
+
+	for _, req := range a.required {
+		if v := query.Get(req); v != "" {
+			continue
+		}
+		if _, ok := members[req]; ok {
+			continue
+		}
+		add(Problem{Kind: Missing, Location: InQuery, Field: req, Expected: "present in the query string or the JSON body", Got: "absent"})
+	}
+	if len(verr.Problems) > 0 {
+		return verr
+	}
+	return nil
+}
+
+// Response is an answer to validate, with the request it answers.
+type Response struct {
+	Method string
+	// Path is the request's path, without base URL or query.
+	Path string
+	// Action is the request's `action` query parameter ("" when it had none).
+	Action string
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// ValidateResponse checks an answer against the action it answers: a status the document declares
+// for that action, a JSON media type, a body that parses, an envelope `status` equal to the HTTP
+// status, and the action's schema for that status. Requests that match no operation are checked
+// against the document's `x-unrouted-responses` (404 and 405, with an Allow header). It returns a
+// *ValidationError listing every problem, or nil.
+func (c *Contract) ValidateResponse(ctx context.Context, in Response) error {
+	verr := &ValidationError{Side: "response", Method: in.Method, Path: in.Path, Action: in.Action, Status: in.Status}
+	add := func(p Problem) { verr.Problems = append(verr.Problems, p) }
+	header := in.Header
+	if header == nil {
+		header = http.Header{}
+	}
+
+	op, ferr := c.Find(in.Method, in.Path)
+	var a *action
+	var unrouted *openapi3.SchemaRef
+	if ferr != nil {
+		var re *RouteError
+		if !errors.As(ferr, &re) {
+			return ferr
+		}
+		verr.Action = ""
+		if in.Status != re.Status {
+			add(Problem{Kind: Status, Location: InStatus, Expected: strconv.Itoa(re.Status) + " (" + re.Error() + ")", Got: strconv.Itoa(in.Status)})
+			return verr
+		}
+		if re.Status == http.StatusMethodNotAllowed && !sameMethods(header.Get("Allow"), re.Allow) {
+			add(Problem{Kind: Invalid, Location: InHeader, Field: "Allow", Expected: strconv.Quote(re.Allow), Got: describeHeader(header.Get("Allow"))})
+		}
+		unrouted = c.unrouted[re.Status]
+	} else {
+		a = op.action(in.Action)
+		if !slices.Contains(a.statuses, in.Status) {
+			add(Problem{Kind: Status, Location: InStatus, Expected: "one of " + joinInts(a.statuses), Got: strconv.Itoa(in.Status)})
+			return verr
+		}
+	}
+
+	if ct := header.Get("Content-Type"); !IsJSON(ct) {
+		add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
+		return verr
+	}
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(in.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&value); err != nil {
+		add(Problem{Kind: Malformed, Location: InBody, Expected: "a JSON document", Got: truncate(string(in.Body), 120)})
+		return verr
+	}
+	if dec.More() {
+		add(Problem{Kind: Malformed, Location: InBody, Expected: "one JSON document", Got: "more data after it"})
+		return verr
+	}
+	if obj, ok := value.(map[string]any); ok {
+		if s, ok := obj["status"].(json.Number); ok && s.String() != strconv.Itoa(in.Status) {
+			add(Problem{Kind: Status, Location: InBody, Field: "/status", Expected: fmt.Sprintf("%d, the HTTP status", in.Status), Got: s.String()})
+		}
+	}
+
+	if unrouted != nil {
+		if err := unrouted.Value.VisitJSON(jsonValue(in.Body), openapi3.MultiErrors()); err != nil {
+			verr.Problems = append(verr.Problems, kinProblems(err, InBody)...)
+		}
+	} else {
+		req := &http.Request{Method: in.Method, URL: &url.URL{Path: in.Path}, Header: http.Header{}}
+		err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
+			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: a.route, Options: c.options},
+			Status:                 in.Status,
+			Header:                 header,
+			Body:                   io.NopCloser(bytes.NewReader(in.Body)),
+			Options:                c.options,
+		})
+		if err != nil {
+			verr.Problems = append(verr.Problems, kinProblems(err, InBody)...)
+		}
+	}
+	if len(verr.Problems) > 0 {
+		return verr
+	}
+	return nil
+}
+
+// jsonValue decodes a body the way kin-openapi does (numbers as float64).
+func jsonValue(body []byte) any {
+	var v any
+	_ = json.Unmarshal(body, &v)
+	return v
+}
+
+// kinProblems turns kin-openapi's errors into Problems naming the field, what was expected and
+// what came.
+func kinProblems(err error, defaultLocation string) []Problem {
+	var out []Problem
+	var walk func(err error, location, field string)
+	walk = func(err error, location, field string) {
+		switch e := err.(type) {
+		case openapi3.MultiError:
+			for _, inner := range e {
+				walk(inner, location, field)
+			}
+		case *openapi3filter.RequestError:
+			loc, f := InBody, ""
+			if e.Parameter != nil {
+				loc, f = e.Parameter.In, e.Parameter.Name
+			}
+			if e.Err == nil {
+				out = append(out, Problem{Kind: Invalid, Location: loc, Field: f, Got: e.Reason})
+				return
+			}
+			walk(e.Err, loc, f)
+		case *openapi3filter.ResponseError:
+			if e.Err == nil {
+				out = append(out, Problem{Kind: Invalid, Location: location, Field: field, Got: e.Reason})
+				return
+			}
+			walk(e.Err, location, field)
+		case *openapi3filter.SecurityRequirementsError:
+			out = append(out, Problem{Kind: Unauthenticated, Location: InHeader, Field: "Authorization", Expected: "Bearer <token>"})
+		case *openapi3filter.ParseError:
+			out = append(out, Problem{Kind: Invalid, Location: location, Field: field, Expected: "a value of the parameter's type", Got: e.Error()})
+		case *openapi3.SchemaError:
+			if inner := deepestSchemaError(e); inner != nil && inner != e {
+				walk(inner, location, field)
+				return
+			}
+			out = append(out, schemaProblem(e, location, field))
+		default:
+			var se *openapi3.SchemaError
+			if errors.As(err, &se) {
+				walk(se, location, field)
+				return
+			}
+			out = append(out, Problem{Kind: Invalid, Location: location, Field: field, Got: err.Error()})
+		}
+	}
+	walk(err, defaultLocation, "")
+	return out
+}
+
+// deepestSchemaError follows an allOf failure to the branch error that says what is wrong.
+func deepestSchemaError(e *openapi3.SchemaError) error {
+	if e.SchemaField != "allOf" || e.Origin == nil {
+		return nil
+	}
+	var me openapi3.MultiError
+	if errors.As(e.Origin, &me) && len(me) > 0 {
+		return me
+	}
+	var inner *openapi3.SchemaError
+	if errors.As(e.Origin, &inner) {
+		return inner
+	}
+	return nil
+}
+
+func schemaProblem(e *openapi3.SchemaError, location, field string) Problem {
+	p := Problem{Kind: Invalid, Location: location, Field: field}
+	if ptr := e.JSONPointer(); len(ptr) > 0 {
+		p.Field = field + "/" + strings.Join(ptr, "/")
+	} else if location == InBody && field == "" {
+		p.Field = "/"
+	}
+	s := e.Schema
+	p.Got = describeValue(e.Value)
+	switch e.SchemaField {
+	case "type":
+		if s != nil {
+			p.Expected = "type " + strings.Join(s.Type.Slice(), " or ")
+			if s.Nullable {
+				p.Expected += " or null"
+			}
+		}
+	case "nullable":
+		p.Expected = "a value, not null"
+	case "enum":
+		if s != nil {
+			enc, _ := json.Marshal(s.Enum)
+			p.Expected = "one of " + string(enc)
+		}
+	case "required":
+		p.Kind = Missing
+		if name := quoted(e.Reason); name != "" && !strings.HasSuffix(p.Field, "/"+name) {
+			p.Field = strings.TrimSuffix(p.Field, "/") + "/" + name
+		}
+		p.Expected = "a documented member"
+		p.Got = "absent"
+	case "pattern":
+		if s != nil {
+			p.Expected = "a string matching " + s.Pattern
+		}
+	case "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems":
+		p.Expected = e.Reason
+	case "additionalProperties":
+		p.Expected = "no other members"
+		if name := quoted(e.Reason); name != "" && !strings.HasSuffix(p.Field, "/"+name) {
+			p.Field = strings.TrimSuffix(p.Field, "/") + "/" + name
+		}
+		p.Got = "an unknown member"
+	default:
+		p.Expected = e.Reason
+	}
+	if p.Expected == "" {
+		p.Expected = e.Reason
+	}
+	return p
+}
+
+// quoted returns the first double-quoted word of s.
+func quoted(s string) string {
+	_, rest, ok := strings.Cut(s, `"`)
+	if !ok {
+		return ""
+	}
+	name, _, ok := strings.Cut(rest, `"`)
+	if !ok {
+		return ""
+	}
+	return name
+}
+
+func describeValue(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "string " + truncate(strconv.Quote(v), 80)
+	case float64:
+		return "number " + strconv.FormatFloat(v, 'g', -1, 64)
+	case json.Number:
+		return "number " + v.String()
+	case bool:
+		return "boolean " + strconv.FormatBool(v)
+	case map[string]any:
+		return "an object"
+	case []any:
+		return fmt.Sprintf("an array of %d", len(v))
+	default:
+		return truncate(fmt.Sprint(v), 80)
+	}
+}
+
+func describeHeader(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return truncate(strconv.Quote(v), 80)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func joinInts(xs []int) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = strconv.Itoa(x)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func distinct(values []string) int {
+	seen := make(map[string]struct{}, len(values))
+	for _, v := range values {
+		seen[v] = struct{}{}
+	}
+	return len(seen)
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+func isNumberLiteral(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	return len(t) > 0 && (t[0] == '-' || (t[0] >= '0' && t[0] <= '9'))
+}
+
+// isIntegerLiteral reports whether a JSON number literal has no fraction and no exponent.
+func isIntegerLiteral(raw json.RawMessage) bool {
+	t := bytes.TrimSpace(raw)
+	t = bytes.TrimPrefix(t, []byte("-"))
+	return isDigits(string(t))
+}
+
+// sameValue compares a query string value with a JSON body member: strings by content, numbers
+// by value.
+func sameValue(q string, raw json.RawMessage) bool {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s == q
+	}
+	if isIntegerLiteral(raw) && isDigits(q) {
+		a, err1 := strconv.ParseInt(strings.TrimSpace(string(raw)), 10, 64)
+		b, err2 := strconv.ParseInt(q, 10, 64)
+		return err1 == nil && err2 == nil && a == b
+	}
+	return strings.TrimSpace(string(raw)) == q
+}
+
+func sameMethods(got, want string) bool {
+	norm := func(s string) []string {
+		var out []string
+		for _, m := range strings.Split(s, ",") {
+			if m = strings.TrimSpace(m); m != "" {
+				out = append(out, strings.ToUpper(m))
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	g := norm(got)
+	// HEAD and OPTIONS may be listed in addition to the documented methods.
+	g = slices.DeleteFunc(g, func(m string) bool { return m == http.MethodHead || m == http.MethodOptions })
+	return slices.Equal(g, norm(want))
+}
+
+// DuplicateMemberError says that a JSON object has the same member twice.
+type DuplicateMemberError struct{ Name string }
+
+func (e *DuplicateMemberError) Error() string { return fmt.Sprintf("member %q appears twice", e.Name) }
+
+// ParseObject decodes a JSON object's top-level members, refusing anything but exactly one object
+// and any member that appears twice (encoding/json would silently keep the last).
+func ParseObject(body []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, fmt.Errorf("a JSON %s, not an object", jsonKind(tok))
+	}
+	members := make(map[string]json.RawMessage)
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("not JSON: %w", err)
+		}
+		name, _ := tok.(string)
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("not JSON: %w", err)
+		}
+		if _, dup := members[name]; dup {
+			return nil, &DuplicateMemberError{Name: name}
+		}
+		members[name] = raw
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("not JSON: %w", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("not JSON: more data after the object")
+	}
+	return members, nil
+}
+
+func jsonKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return "array"
+	case string:
+		return "string"
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "boolean"
+	default:
+		return "null"
+	}
+}
