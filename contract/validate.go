@@ -130,6 +130,20 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 	verr := &ValidationError{Side: "request", Method: r.Method, Path: r.URL.Path, Action: name}
 	add := func(p Problem) { verr.Problems = append(verr.Problems, p) }
 
+	// The checks run in the document's order, and the first failing stage answers: content type
+	// (415), token (401), then action and parameters (400). An operation that takes no body at all
+	// (history) answers a body with 400, whatever its type: it does not declare 415.
+	if len(body) > 0 && op.generic.request != nil {
+		if ct := r.Header.Get("Content-Type"); !IsJSON(ct) {
+			add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
+			return verr
+		}
+	}
+	if _, ok := BearerToken(r.Header.Get("Authorization")); !ok {
+		add(Problem{Kind: Unauthenticated, Location: InHeader, Field: "Authorization", Expected: "Bearer <token>", Got: describeHeader(r.Header.Get("Authorization"))})
+		return verr
+	}
+
 	a := op.generic
 	switch values := query["action"]; {
 	case len(values) == 0 || name == "":
@@ -145,17 +159,8 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 		return verr
 	}
 
-	if _, ok := BearerToken(r.Header.Get("Authorization")); !ok {
-		add(Problem{Kind: Unauthenticated, Location: InHeader, Field: "Authorization", Expected: "Bearer <token>", Got: describeHeader(r.Header.Get("Authorization"))})
-		return verr
-	}
-
 	var members map[string]json.RawMessage
 	if len(body) > 0 {
-		if ct := r.Header.Get("Content-Type"); !IsJSON(ct) {
-			add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
-			return verr
-		}
 		if a.request == nil {
 			add(Problem{Kind: Invalid, Location: InBody, Expected: "no body", Got: fmt.Sprintf("%d bytes", len(body))})
 			return verr
@@ -164,7 +169,7 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 		if err != nil {
 			var dup *DuplicateMemberError
 			if errors.As(err, &dup) {
-				add(Problem{Kind: Conflicting, Location: InBody, Field: dup.Name, Expected: "each member once", Got: "it twice"})
+				add(Problem{Kind: Conflicting, Location: InBody, Field: "/" + pointerEscaper.Replace(dup.Name), Expected: "each member once", Got: "the member twice"})
 			} else {
 				add(Problem{Kind: Malformed, Location: InBody, Expected: "a JSON object", Got: err.Error()})
 			}
@@ -216,11 +221,14 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 	}
 
 	for _, req := range a.required {
-		if v := query.Get(req); v != "" {
-			continue
+		if _, ok := query[req]; ok {
+			continue // present, maybe empty: an empty value is reported by its schema
 		}
 		if _, ok := members[req]; ok {
 			continue
+		}
+		if slices.ContainsFunc(verr.Problems, func(p Problem) bool { return p.Kind == Missing && p.Field == req }) {
+			continue // kin-openapi already said so (a parameter the document requires in the query)
 		}
 		add(Problem{Kind: Missing, Location: InQuery, Field: req, Expected: "present in the query string or the JSON body", Got: "absent"})
 	}
@@ -291,8 +299,13 @@ func (c *Contract) ValidateResponse(ctx context.Context, in Response) error {
 		add(Problem{Kind: Malformed, Location: InBody, Expected: "a JSON document", Got: truncate(string(in.Body), 120)})
 		return verr
 	}
-	if dec.More() {
+	// dec.More is not enough: it reports no more data before a stray "}" or "]".
+	if !json.Valid(in.Body) {
 		add(Problem{Kind: Malformed, Location: InBody, Expected: "one JSON document", Got: "more data after it"})
+		return verr
+	}
+	if ptr, dup := duplicateMember(in.Body); dup {
+		add(Problem{Kind: Malformed, Location: InBody, Field: ptr, Expected: "each member once", Got: "the member twice"})
 		return verr
 	}
 	if obj, ok := value.(map[string]any); ok {
@@ -347,8 +360,19 @@ func kinProblems(err error, defaultLocation string) []Problem {
 			if e.Parameter != nil {
 				loc, f = e.Parameter.In, e.Parameter.Name
 			}
+			if errors.Is(e.Err, openapi3filter.ErrInvalidRequired) {
+				where := "present"
+				if e.Parameter != nil {
+					where = "present in the " + e.Parameter.In + " string"
+					if e.Parameter.In != "query" {
+						where = "present in the " + e.Parameter.In
+					}
+				}
+				out = append(out, Problem{Kind: Missing, Location: loc, Field: f, Expected: where, Got: "absent"})
+				return
+			}
 			if e.Err == nil {
-				out = append(out, Problem{Kind: Invalid, Location: loc, Field: f, Got: e.Reason})
+				out = append(out, Problem{Kind: Invalid, Location: loc, Field: f, Expected: "a valid value", Got: e.Reason})
 				return
 			}
 			walk(e.Err, loc, f)
@@ -400,6 +424,9 @@ func deepestSchemaError(e *openapi3.SchemaError) error {
 func schemaProblem(e *openapi3.SchemaError, location, field string) Problem {
 	p := Problem{Kind: Invalid, Location: location, Field: field}
 	if ptr := e.JSONPointer(); len(ptr) > 0 {
+		for i := range ptr {
+			ptr[i] = pointerEscaper.Replace(ptr[i])
+		}
 		p.Field = field + "/" + strings.Join(ptr, "/")
 	} else if location == InBody && field == "" {
 		p.Field = "/"
@@ -432,14 +459,27 @@ func schemaProblem(e *openapi3.SchemaError, location, field string) Problem {
 		if s != nil {
 			p.Expected = "a string matching " + s.Pattern
 		}
-	case "minimum", "maximum", "minLength", "maxLength", "minItems", "maxItems":
+	case "minimum", "maximum":
+		p.Expected = rangeOf(s, "a number")
+	case "minLength", "maxLength":
+		p.Expected = lengthOf(s)
+	case "minItems", "maxItems":
 		p.Expected = e.Reason
-	case "additionalProperties":
-		p.Expected = "no other members"
-		if name := quoted(e.Reason); name != "" && !strings.HasSuffix(p.Field, "/"+name) {
-			p.Field = strings.TrimSuffix(p.Field, "/") + "/" + name
+	case "additionalProperties", "properties":
+		// kin-openapi reports an undeclared member as SchemaField "properties", reason
+		// `property "x" is unsupported`, at the object's pointer; name the member itself.
+		name := quoted(e.Reason)
+		if e.SchemaField == "properties" && (name == "" || !strings.HasSuffix(e.Reason, "is unsupported")) {
+			p.Expected = e.Reason
+			break
 		}
-		p.Got = "an unknown member"
+		p.Expected = "only the documented members"
+		if name != "" {
+			p.Field = strings.TrimSuffix(p.Field, "/") + "/" + pointerEscaper.Replace(name)
+			p.Got = "an undocumented member " + strconv.Quote(name)
+		} else {
+			p.Got = "an undocumented member"
+		}
 	default:
 		p.Expected = e.Reason
 	}
@@ -447,6 +487,109 @@ func schemaProblem(e *openapi3.SchemaError, location, field string) Problem {
 		p.Expected = e.Reason
 	}
 	return p
+}
+
+// rangeOf says which numbers a schema accepts: "an integer from 1 to 10000".
+func rangeOf(s *openapi3.Schema, what string) string {
+	if s == nil {
+		return what + " in range"
+	}
+	if s.Type.Is("integer") {
+		what = "an integer"
+	}
+	num := func(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+	switch {
+	case s.Min != nil && s.Max != nil:
+		return fmt.Sprintf("%s from %s to %s", what, num(*s.Min), num(*s.Max))
+	case s.Min != nil:
+		return fmt.Sprintf("%s of at least %s", what, num(*s.Min))
+	case s.Max != nil:
+		return fmt.Sprintf("%s of at most %s", what, num(*s.Max))
+	}
+	return what + " in range"
+}
+
+// lengthOf says which string lengths a schema accepts.
+func lengthOf(s *openapi3.Schema) string {
+	if s == nil {
+		return "a string of the documented length"
+	}
+	switch {
+	case s.MaxLength != nil:
+		return fmt.Sprintf("a string of %d to %d characters", s.MinLength, *s.MaxLength)
+	case s.MinLength == 1:
+		return "a non-empty string"
+	default:
+		return fmt.Sprintf("a string of at least %d characters", s.MinLength)
+	}
+}
+
+// pointerEscaper escapes a member name for a JSON pointer (RFC 6901).
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// duplicateMember reports whether a valid JSON document has an object with the same member twice
+// (encoding/json, and so kin-openapi, silently keeps the last), and the JSON pointer of the first.
+func duplicateMember(body []byte) (string, bool) {
+	type frame struct {
+		object    bool
+		keys      map[string]struct{}
+		key       string // the current member of an object
+		index     int    // the current element of an array
+		expectKey bool
+	}
+	var stack []*frame
+	pointer := func(last string) string {
+		var b strings.Builder
+		for _, f := range stack[:len(stack)-1] {
+			b.WriteByte('/')
+			if f.object {
+				b.WriteString(pointerEscaper.Replace(f.key))
+			} else {
+				b.WriteString(strconv.Itoa(f.index))
+			}
+		}
+		return b.String() + "/" + pointerEscaper.Replace(last)
+	}
+	valueDone := func() {
+		if len(stack) == 0 {
+			return
+		}
+		if top := stack[len(stack)-1]; top.object {
+			top.expectKey = true
+		} else {
+			top.index++
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false // io.EOF, or not JSON: the caller checks validity
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey {
+			top := stack[n-1]
+			if key, ok := tok.(string); ok {
+				if _, dup := top.keys[key]; dup {
+					return pointer(key), true
+				}
+				top.keys[key] = struct{}{}
+				top.key, top.expectKey = key, false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, keys: map[string]struct{}{}, expectKey: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 // quoted returns the first double-quoted word of s.

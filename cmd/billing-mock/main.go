@@ -1,0 +1,164 @@
+// Command billing-mock serves the stateful mock of the Cloud Plans billing API.
+//
+//	billing-mock [-addr 127.0.0.1:8080] [-fixtures FILE] [-spec FILE] [-cors-origins LIST]
+//	             [-public-url URL] [-log-format text|json] [-quiet] [-strict=true]
+//
+// It starts from the seed every time (no state on disk) and stops cleanly on SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock"
+	"github.com/cloudplans/billing-mock/mock/fixture"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "billing-mock:", err)
+		os.Exit(2)
+	}
+}
+
+// config is the parsed command line.
+type config struct {
+	addr        string
+	fixtures    string
+	spec        string
+	corsOrigins string
+	publicURL   string
+	logFormat   string
+	quiet       bool
+	strict      bool
+	maxSessions int
+}
+
+func parseFlags(args []string, stderr io.Writer) (config, error) {
+	var c config
+	fs := flag.NewFlagSet("billing-mock", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen on this host:port exactly (port 0 picks a free one)")
+	fs.StringVar(&c.fixtures, "fixtures", "", "start every session from this seed YAML instead of the embedded fixtures/seed.yaml")
+	fs.StringVar(&c.spec, "spec", "", "validate against this OpenAPI file instead of the embedded openapi.yaml")
+	fs.StringVar(&c.corsOrigins, "cors-origins", strings.Join(mock.DefaultCORSOrigins, ","), "comma-separated browser origins allowed to call the mock: exact origins, scheme://host:* for any port, or *")
+	fs.StringVar(&c.publicURL, "public-url", "", "base URL of the links the mock hands out (default: http:// plus the request's Host)")
+	fs.StringVar(&c.logFormat, "log-format", "text", "request log format: text or json")
+	fs.BoolVar(&c.quiet, "quiet", false, "no request log and no banner")
+	fs.BoolVar(&c.strict, "strict", true, "validate every answer of the mock against the contract (a broken answer becomes a 500)")
+	fs.IntVar(&c.maxSessions, "max-sessions", mock.DefaultMaxSessions, "X-Mock-Session sessions kept; beyond it the least recently used is dropped")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n\nServes a stateful mock of the Cloud Plans billing API.\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.logFormat != "text" && c.logFormat != "json" {
+		return c, fmt.Errorf("-log-format must be text or json, not %q", c.logFormat)
+	}
+	return c, nil
+}
+
+// run parses flags, builds the mock, serves until ctx ends, then shuts down within 3 s.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, stderr)
+	if err != nil {
+		return err
+	}
+	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions}
+	opts.CORSOrigins = strings.Split(c.corsOrigins, ",")
+	if c.spec != "" {
+		data, err := os.ReadFile(c.spec)
+		if err != nil {
+			return fmt.Errorf("-spec: %w", err)
+		}
+		if opts.Contract, err = contract.Load(data); err != nil {
+			return fmt.Errorf("-spec %s: %w", c.spec, err)
+		}
+	}
+	if c.fixtures != "" {
+		data, err := os.ReadFile(c.fixtures)
+		if err != nil {
+			return fmt.Errorf("-fixtures: %w", err)
+		}
+		if opts.Seed, err = fixture.Parse(c.fixtures, data); err != nil {
+			return fmt.Errorf("-fixtures: %w", err)
+		}
+	}
+	if !c.quiet {
+		var h slog.Handler = slog.NewTextHandler(stderr, nil)
+		if c.logFormat == "json" {
+			h = slog.NewJSONHandler(stderr, nil)
+		}
+		opts.Logger = slog.New(h)
+	}
+	srv, err := mock.New(opts)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+	}
+	if !c.quiet {
+		printBanner(stdout, "http://"+ln.Addr().String())
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func printBanner(w io.Writer, base string) {
+	fmt.Fprintf(w, `Cloud Plans billing mock listening on %[1]s
+
+Demo tokens (default fixtures):
+  tok_owner     usr_owner    owner of org_acme (subscribed, 4 invoices) and org_new (no subscription)
+  tok_member    usr_member   member of org_acme (may read, not change)
+  tok_outsider  usr_outsider owner of org_outsider
+
+Try:
+  curl -H 'Authorization: Bearer tok_owner' '%[1]s/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'
+
+Control API: %[1]s/_mock/health   (README.md, "Control API")
+`, base)
+}

@@ -1,0 +1,363 @@
+package mock
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/fixture"
+	"github.com/cloudplans/billing-mock/mock/state"
+)
+
+// call is one validated API request, as an action handler sees it.
+type call struct {
+	state   *state.State
+	session string
+	user    string
+	org     string
+	// quantity is 0 for actions that take none.
+	quantity int
+	base     string
+}
+
+// actionFunc performs one action and returns the answer's body for a 200.
+type actionFunc func(ctx context.Context, c call) (any, error)
+
+func (s *Server) actionFuncs() map[string]actionFunc {
+	return map[string]actionFunc{
+		"getorganization":    s.describe,
+		"list_billing":       s.history,
+		"getpaymentlink":     s.paymentLink,
+		"getupdatecardlink":  s.updateCardLink,
+		"updatesubscription": s.updateSubscription,
+		"cancelsubscription": s.cancelSubscription,
+	}
+}
+
+// serveAPI answers a billing API request. The checks run in the contract's order: method (405),
+// body size (413), media type (415), token (401), action and parameters (400), then the action,
+// which checks the organization (404), the permission (403) and the state (409).
+func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
+	rec := recordOf(r.Context())
+	action := r.URL.Query().Get("action")
+	rec.action = action
+	if _, err := s.contract.Find(r.Method, r.URL.Path); err != nil {
+		var re *contract.RouteError
+		if errors.As(err, &re) && re.Status == http.StatusMethodNotAllowed {
+			e := newError(http.StatusMethodNotAllowed, "method_not_allowed", re.Error())
+			e.Header = http.Header{"Allow": {re.Allow}}
+			s.respondError(w, r, "", e)
+			return
+		}
+		s.notFound(w, r)
+		return
+	}
+	c, aerr := s.prepare(w, r)
+	if aerr != nil {
+		s.respondError(w, r, action, aerr)
+		return
+	}
+	rec.org, rec.session = c.org, c.session
+	fn, ok := s.actions[action]
+	if !ok { // unreachable: the contract's validation accepted the action
+		s.respondError(w, r, action, newError(http.StatusBadRequest, "unknown_action", "unknown action "+strconv.Quote(action)))
+		return
+	}
+	payload, err := fn(r.Context(), c)
+	if err != nil {
+		s.respondError(w, r, action, asAPIError(err))
+		return
+	}
+	body, err := json.Marshal(payload)
+	if err != nil {
+		s.respondError(w, r, action, asAPIError(err))
+		return
+	}
+	s.respond(w, r, action, http.StatusOK, body, nil)
+}
+
+// prepare reads, authenticates and validates a request, and decodes its parameters.
+func (s *Server) prepare(w http.ResponseWriter, r *http.Request) (call, *apiError) {
+	body, aerr := readBody(w, r)
+	if aerr != nil {
+		return call{}, aerr
+	}
+	if len(body) > 0 && !contract.IsJSON(r.Header.Get("Content-Type")) {
+		return call{}, newError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+			fmt.Sprintf("send the body as application/json, not %q", r.Header.Get("Content-Type")))
+	}
+	session, aerr := sessionID(r)
+	if aerr != nil {
+		return call{}, aerr
+	}
+	st := s.sessions.get(session)
+	user, aerr := authenticate(r, st)
+	if aerr != nil {
+		return call{}, aerr
+	}
+	if err := s.contract.ValidateRequest(r.Context(), r, body); err != nil {
+		return call{}, validationError(err)
+	}
+	c := call{state: st, session: session, user: user, base: s.baseURL(r)}
+	members := map[string]json.RawMessage{}
+	if len(body) > 0 {
+		members, _ = contract.ParseObject(body) // validated above
+	}
+	q := r.URL.Query()
+	c.org = q.Get("org_id")
+	if raw, ok := members["org_id"]; ok && c.org == "" {
+		_ = json.Unmarshal(raw, &c.org)
+	}
+	qty := q.Get("quantity")
+	if raw, ok := members["quantity"]; ok && qty == "" {
+		qty = strings.TrimSpace(string(raw))
+	}
+	if qty != "" {
+		n, err := strconv.Atoi(qty)
+		if err != nil || n < 1 || n > fixture.MaxQuantity { // unreachable after validation
+			return call{}, newError(http.StatusBadRequest, "invalid_quantity", fmt.Sprintf("quantity must be an integer from 1 to %d, got %q", fixture.MaxQuantity, qty))
+		}
+		c.quantity = n
+	}
+	return c, nil
+}
+
+// readBody reads at most MaxBodyBytes of the body.
+func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil, nil
+	}
+	if r.ContentLength > MaxBodyBytes {
+		return nil, tooLarge()
+	}
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, tooLarge()
+		}
+		return nil, newError(http.StatusBadRequest, "invalid_json", "the body could not be read: "+err.Error())
+	}
+	return data, nil
+}
+
+func tooLarge() *apiError {
+	return newError(http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("the body is over %d bytes", MaxBodyBytes))
+}
+
+// authenticate finds the user of the request's bearer token.
+func authenticate(r *http.Request, st *state.State) (string, *apiError) {
+	header := r.Header.Get("Authorization")
+	if header == "" {
+		e := newError(http.StatusUnauthorized, "missing_token", "send Authorization: Bearer <token>")
+		e.Header = http.Header{"Www-Authenticate": {`Bearer realm="cloudplans"`}}
+		return "", e
+	}
+	token, ok := contract.BearerToken(header)
+	if !ok {
+		e := newError(http.StatusUnauthorized, "invalid_token", `the Authorization header must be "Bearer <token>"`)
+		e.Header = http.Header{"Www-Authenticate": {`Bearer realm="cloudplans", error="invalid_request"`}}
+		return "", e
+	}
+	user, ok := st.UserByToken(token)
+	if !ok {
+		e := newError(http.StatusUnauthorized, "invalid_token", "the bearer token is not valid")
+		e.Header = http.Header{"Www-Authenticate": {`Bearer realm="cloudplans", error="invalid_token"`}}
+		return "", e
+	}
+	return user, nil
+}
+
+// validationError turns the contract's verdict on a request into a 400 whose code says what kind of
+// problem came first, and whose message lists them all.
+func validationError(err error) *apiError {
+	var verr *contract.ValidationError
+	if !errors.As(err, &verr) {
+		return newError(http.StatusBadRequest, "invalid_parameter", err.Error())
+	}
+	first := verr.Problems[0]
+	code := "invalid_parameter"
+	switch {
+	case first.Field == "action" && first.Kind == contract.Missing:
+		code = "missing_action"
+	case first.Field == "action" && first.Kind == contract.Invalid:
+		code = "unknown_action"
+	case first.Kind == contract.Conflicting:
+		code = "conflicting_parameter"
+	case first.Kind == contract.Malformed:
+		code = "invalid_json"
+	case first.Kind == contract.Missing:
+		code = "missing_parameter"
+	case strings.TrimPrefix(first.Field, "/") == "quantity" || strings.HasPrefix(first.Field, "/quantity"):
+		code = "invalid_quantity"
+	}
+	msgs := make([]string, len(verr.Problems))
+	for i, p := range verr.Problems {
+		msgs[i] = p.String()
+	}
+	return newError(http.StatusBadRequest, code, strings.Join(msgs, "; "))
+}
+
+// respondError answers with the error envelope.
+func (s *Server) respondError(w http.ResponseWriter, r *http.Request, action string, e *apiError) {
+	s.respond(w, r, action, e.Status, e.body(), e.Header)
+}
+
+// respond writes an answer, after checking it against the contract unless that is turned off. An
+// answer that breaks the contract becomes a 500 naming the problem: a bug of the mock, never hidden.
+func (s *Server) respond(w http.ResponseWriter, r *http.Request, action string, status int, body []byte, header http.Header) {
+	if s.strict && strings.HasPrefix(r.URL.Path, "/v1/") {
+		h := http.Header{"Content-Type": {"application/json"}}
+		for k, v := range header {
+			h[k] = v
+		}
+		err := s.contract.ValidateResponse(r.Context(), contract.Response{
+			Method: r.Method, Path: r.URL.Path, Action: action, Status: status, Header: h, Body: body,
+		})
+		if err != nil {
+			s.logger.Error("the mock's answer breaks the contract", slog.String("error", err.Error()))
+			e := newError(http.StatusInternalServerError, "internal_error", "the mock's answer broke its own contract (a bug of the mock): "+err.Error())
+			writeError(w, e)
+			return
+		}
+	}
+	for k, v := range header {
+		w.Header()[k] = v
+	}
+	writeJSON(w, status, body)
+}
+
+// The answers' bodies, in the contract's shapes.
+
+type organizationJSON struct {
+	Resources int    `json:"resources"`
+	Name      string `json:"name"`
+	ID        string `json:"id"`
+	Owner     string `json:"owner"`
+}
+
+type subscriptionJSON struct {
+	PaymentExp string `json:"payment_exp"`
+	Plan       string `json:"plan"`
+	Quantity   string `json:"quantity"`
+	Status     string `json:"status"`
+}
+
+type describeJSON struct {
+	Status   int `json:"status"`
+	Response struct {
+		Organization organizationJSON  `json:"organization"`
+		Subscription *subscriptionJSON `json:"subscription"`
+	} `json:"response"`
+}
+
+type invoiceJSON struct {
+	Status       string `json:"status"`
+	ID           string `json:"id"`
+	Organization string `json:"organization"`
+	Date         string `json:"date"`
+	DueDate      string `json:"due_date"`
+	Amount       string `json:"amount"`
+}
+
+type historyJSON struct {
+	Status         int           `json:"status"`
+	BillingHistory []invoiceJSON `json:"billing_history"`
+}
+
+type linkJSON struct {
+	Status   int    `json:"status"`
+	Response string `json:"response"`
+}
+
+type statusJSON struct {
+	Status int `json:"status"`
+}
+
+func (s *Server) describe(_ context.Context, c call) (any, error) {
+	d, err := c.state.Describe(c.user, c.org)
+	if err != nil {
+		return nil, err
+	}
+	out := describeJSON{Status: http.StatusOK}
+	out.Response.Organization = organizationJSON{Resources: d.Org.Resources, Name: d.Org.Name, ID: d.Org.ID, Owner: d.Org.Owner}
+	if sub := d.Subscription; sub != nil {
+		status := "active"
+		if d.PastDue {
+			status = "past_due"
+		}
+		v := subscriptionView(*sub)
+		v.Status = status
+		out.Response.Subscription = &v
+	}
+	return out, nil
+}
+
+func (s *Server) history(_ context.Context, c call) (any, error) {
+	invoices, err := c.state.History(c.user, c.org)
+	if err != nil {
+		return nil, err
+	}
+	out := historyJSON{Status: http.StatusOK, BillingHistory: make([]invoiceJSON, len(invoices))}
+	for i, inv := range invoices {
+		out.BillingHistory[i] = invoiceJSON{Status: inv.Status, ID: inv.ID, Organization: c.org, Date: inv.Date, DueDate: inv.DueDate, Amount: inv.Amount}
+	}
+	return out, nil
+}
+
+func (s *Server) paymentLink(_ context.Context, c call) (any, error) {
+	chk, err := c.state.CreateCheckout(c.user, c.org, c.quantity)
+	if err != nil {
+		return nil, err
+	}
+	return linkJSON{Status: http.StatusOK, Response: pageLink(c.base, checkoutPath, chk.ID, c.session)}, nil
+}
+
+func (s *Server) updateCardLink(_ context.Context, c call) (any, error) {
+	upd, err := c.state.CreateCardUpdate(c.user, c.org)
+	if err != nil {
+		return nil, err
+	}
+	return linkJSON{Status: http.StatusOK, Response: pageLink(c.base, updateCardPath, upd.ID, c.session)}, nil
+}
+
+func (s *Server) updateSubscription(_ context.Context, c call) (any, error) {
+	if err := c.state.UpdateQuantity(c.user, c.org, c.quantity); err != nil {
+		return nil, err
+	}
+	return statusJSON{Status: http.StatusOK}, nil
+}
+
+func (s *Server) cancelSubscription(_ context.Context, c call) (any, error) {
+	if err := c.state.Cancel(c.user, c.org); err != nil {
+		return nil, err
+	}
+	return statusJSON{Status: http.StatusOK}, nil
+}
+
+// The hosted pages' paths; the link's last segment is the checkout or card-update id.
+const (
+	checkoutPath   = "/checkout/"
+	updateCardPath = "/update-card/"
+)
+
+// pageLink is the absolute link to a hosted page; a link handed out in a session carries it.
+func pageLink(base, prefix, id, session string) string {
+	link := base + prefix + id
+	if session != "" {
+		link += "?session=" + url.QueryEscape(session)
+	}
+	return link
+}
+
+func subscriptionView(sub fixture.Subscription) subscriptionJSON {
+	return subscriptionJSON{PaymentExp: sub.PaymentExp, Plan: sub.Plan, Quantity: strconv.Itoa(sub.Quantity), Status: "active"}
+}

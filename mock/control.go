@@ -1,0 +1,172 @@
+package mock
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/state"
+)
+
+// controlRoutes mounts the control API (controlapi.yaml) under /_mock. Every call honours
+// X-Mock-Session.
+func (s *Server) controlRoutes(r *mux.Router) {
+	r.HandleFunc("/health", s.health).Methods(http.MethodGet)
+	r.HandleFunc("/reset", s.reset).Methods(http.MethodPost)
+	r.HandleFunc("/checkouts/{id}/complete", s.completeCheckout).Methods(http.MethodPost)
+	r.HandleFunc("/checkouts/{id}/decline", s.declineCheckout).Methods(http.MethodPost)
+	r.HandleFunc("/card-updates/{id}/complete", s.completeCardUpdate).Methods(http.MethodPost)
+	r.HandleFunc("/card-updates/{id}/decline", s.declineCardUpdate).Methods(http.MethodPost)
+}
+
+// controlState returns the state of the request's session, or writes the error.
+func (s *Server) controlState(w http.ResponseWriter, r *http.Request) (*state.State, string, bool) {
+	id, aerr := sessionID(r)
+	if aerr != nil {
+		writeError(w, aerr)
+		return nil, "", false
+	}
+	recordOf(r.Context()).session = id
+	return s.sessions.get(id), id, true
+}
+
+func controlJSON(w http.ResponseWriter, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, asAPIError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, body)
+}
+
+type healthJSON struct {
+	Status   int    `json:"status"`
+	Service  string `json:"service"`
+	Session  string `json:"session"`
+	Sessions int    `json:"sessions"`
+	Clock    string `json:"clock"`
+}
+
+func (s *Server) health(w http.ResponseWriter, r *http.Request) {
+	st, id, ok := s.controlState(w, r)
+	if !ok {
+		return
+	}
+	controlJSON(w, healthJSON{Status: http.StatusOK, Service: "cloudplans-billing-mock", Session: id, Sessions: s.sessions.count(), Clock: st.Now().Format("2006-01-02T15:04:05Z07:00")})
+}
+
+func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
+	_, id, ok := s.controlState(w, r)
+	if !ok {
+		return
+	}
+	s.sessions.replace(id, state.New(s.seed))
+	controlJSON(w, statusJSON{Status: http.StatusOK})
+}
+
+// completeBody is the optional body of the complete calls.
+type completeBody struct {
+	// PaymentExp is the card's expiry, "YYYY-MM"; empty means three years ahead.
+	PaymentExp string `json:"payment_exp"`
+}
+
+func decodeComplete(w http.ResponseWriter, r *http.Request) (completeBody, bool) {
+	var b completeBody
+	body, aerr := readBody(w, r)
+	if aerr == nil && len(body) > 0 {
+		if !contract.IsJSON(r.Header.Get("Content-Type")) {
+			aerr = newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+		} else if members, err := contract.ParseObject(body); err != nil {
+			aerr = newError(http.StatusBadRequest, "invalid_json", err.Error())
+		} else {
+			for name, raw := range members {
+				if name != "payment_exp" || json.Unmarshal(raw, &b.PaymentExp) != nil {
+					aerr = newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("the body takes only payment_exp, a string YYYY-MM (got member %q)", name))
+				}
+			}
+		}
+	}
+	if aerr != nil {
+		writeError(w, aerr)
+		return b, false
+	}
+	return b, true
+}
+
+type subscriptionResultJSON struct {
+	Status       int              `json:"status"`
+	ID           string           `json:"id"`
+	Outcome      string           `json:"outcome"`
+	Subscription subscriptionJSON `json:"subscription"`
+}
+
+type outcomeJSON struct {
+	Status  int    `json:"status"`
+	ID      string `json:"id"`
+	Outcome string `json:"outcome"`
+}
+
+func (s *Server) completeCheckout(w http.ResponseWriter, r *http.Request) {
+	st, _, ok := s.controlState(w, r)
+	if !ok {
+		return
+	}
+	b, ok := decodeComplete(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	sub, err := st.CompleteCheckout(id, b.PaymentExp)
+	if err != nil {
+		writeError(w, asAPIError(err))
+		return
+	}
+	controlJSON(w, subscriptionResultJSON{Status: http.StatusOK, ID: id, Outcome: "paid", Subscription: subscriptionView(sub)})
+}
+
+func (s *Server) declineCheckout(w http.ResponseWriter, r *http.Request) {
+	st, _, ok := s.controlState(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if err := st.DeclineCheckout(id); err != nil {
+		writeError(w, asAPIError(err))
+		return
+	}
+	controlJSON(w, outcomeJSON{Status: http.StatusOK, ID: id, Outcome: "declined"})
+}
+
+func (s *Server) completeCardUpdate(w http.ResponseWriter, r *http.Request) {
+	st, _, ok := s.controlState(w, r)
+	if !ok {
+		return
+	}
+	b, ok := decodeComplete(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	sub, err := st.CompleteCardUpdate(id, b.PaymentExp)
+	if err != nil {
+		writeError(w, asAPIError(err))
+		return
+	}
+	controlJSON(w, subscriptionResultJSON{Status: http.StatusOK, ID: id, Outcome: "saved", Subscription: subscriptionView(sub)})
+}
+
+func (s *Server) declineCardUpdate(w http.ResponseWriter, r *http.Request) {
+	st, _, ok := s.controlState(w, r)
+	if !ok {
+		return
+	}
+	id := mux.Vars(r)["id"]
+	if err := st.DeclineCardUpdate(id); err != nil {
+		writeError(w, asAPIError(err))
+		return
+	}
+	controlJSON(w, outcomeJSON{Status: http.StatusOK, ID: id, Outcome: "canceled"})
+}

@@ -1,0 +1,267 @@
+// Package mock is the stateful, in-memory mock of the Cloud Plans billing API: the six billing
+// actions, hosted checkout and update-card pages, and a control API under /_mock/ for tests and QA.
+//
+// Every request is validated against the contract (openapi.yaml) before a handler sees it, and,
+// unless Options.SkipResponseValidation is set, every answer is validated before it is sent: an
+// answer that would break the contract is replaced by a 500 that says why, so the mock can never
+// disagree with its own contract silently. The state lives in package state; this package is the
+// HTTP around it.
+package mock
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/fixture"
+)
+
+// Options configure a Server. The zero value serves the embedded contract and default seed.
+type Options struct {
+	// Contract validates requests and answers; nil means the embedded openapi.yaml.
+	Contract *contract.Contract
+	// Seed is what every session starts from; nil means the embedded fixtures/seed.yaml.
+	Seed *fixture.Seed
+	// PublicURL is the base of the links the mock hands out ("http://localhost:8080"); empty means
+	// "http://" plus the request's Host.
+	PublicURL string
+	// CORSOrigins lists the browser origins allowed to call the mock: exact origins
+	// ("http://localhost:5173"), "*" for any, or patterns with a port wildcard
+	// ("http://localhost:*"). Nil means DefaultCORSOrigins.
+	CORSOrigins []string
+	// Logger gets one line per request; nil means no logging.
+	Logger *slog.Logger
+	// SkipResponseValidation turns off the validation of the mock's own answers.
+	SkipResponseValidation bool
+	// MaxSessions bounds the number of X-Mock-Session sessions kept; 0 means DefaultMaxSessions.
+	MaxSessions int
+}
+
+// DefaultMaxSessions is the number of sessions kept when Options.MaxSessions is 0. Beyond it, the
+// least recently used session is dropped (and starts again from the seed if used again).
+const DefaultMaxSessions = 1000
+
+// DefaultCORSOrigins allows any page served from the local machine, on any port.
+var DefaultCORSOrigins = []string{
+	"http://localhost:*", "http://127.0.0.1:*", "http://[::1]:*",
+	"https://localhost:*", "https://127.0.0.1:*", "https://[::1]:*",
+}
+
+// MaxBodyBytes is the largest request body accepted (1 MiB); a larger one is a 413.
+const MaxBodyBytes = 1 << 20
+
+// Server is the mock, an http.Handler. Make one with New.
+type Server struct {
+	contract  *contract.Contract
+	seed      *fixture.Seed
+	sessions  *sessions
+	publicURL string
+	cors      *corsPolicy
+	logger    *slog.Logger
+	strict    bool
+	handler   http.Handler
+	router    *mux.Router
+	pages     *pages
+	actions   map[string]actionFunc
+}
+
+// New builds a Server: it loads the contract and seed (embedded ones unless given), builds the
+// routes and parses the page templates, so that nothing of that is done per request.
+func New(opts Options) (*Server, error) {
+	c := opts.Contract
+	if c == nil {
+		var err error
+		if c, err = contract.Embedded(); err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+	}
+	seed := opts.Seed
+	if seed == nil {
+		var err error
+		if seed, err = fixture.Default(); err != nil {
+			return nil, fmt.Errorf("mock: default seed: %w", err)
+		}
+	}
+	maxSessions := opts.MaxSessions
+	if maxSessions <= 0 {
+		maxSessions = DefaultMaxSessions
+	}
+	origins := opts.CORSOrigins
+	if origins == nil {
+		origins = DefaultCORSOrigins
+	}
+	cors, err := newCORSPolicy(origins)
+	if err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	pg, err := newPages()
+	if err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{
+		contract:  c,
+		seed:      seed,
+		sessions:  newSessions(seed, maxSessions),
+		publicURL: strings.TrimSuffix(opts.PublicURL, "/"),
+		cors:      cors,
+		logger:    logger,
+		strict:    !opts.SkipResponseValidation,
+		pages:     pg,
+	}
+	s.actions = s.actionFuncs()
+	s.handler = s.recoverer(s.logRequests(s.cors.wrap(s.routes())))
+	return s, nil
+}
+
+// ServeHTTP answers one request.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes() http.Handler {
+	r := mux.NewRouter()
+	s.router = r
+	for _, op := range s.contract.Operations() {
+		r.Path(op.Path).HandlerFunc(s.serveAPI)
+	}
+	s.controlRoutes(r.PathPrefix("/_mock").Subrouter())
+	s.pageRoutes(r)
+	r.NotFoundHandler = http.HandlerFunc(s.notFound)
+	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
+	return r
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.respondError(w, r, "", newError(http.StatusNotFound, "not_found", fmt.Sprintf("no such path: %s (the billing API is under /v1/organizations/billing/)", r.URL.Path)))
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	allow := s.allowedMethods(r)
+	e := newError(http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
+	e.Header = http.Header{"Allow": {allow}}
+	s.respondError(w, r, "", e)
+}
+
+// allowedMethods lists the methods of the control or page route a request's path matched.
+func (s *Server) allowedMethods(r *http.Request) string {
+	var methods []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		var match mux.RouteMatch
+		if s.router.Match(probe, &match) && match.MatchErr == nil {
+			methods = append(methods, m)
+		}
+	}
+	return strings.Join(methods, ", ")
+}
+
+// sessionID returns the request's session id (X-Mock-Session, or the session query parameter that
+// hosted-page links carry).
+func sessionID(r *http.Request) (string, *apiError) {
+	id := r.Header.Get(SessionHeader)
+	if id == "" {
+		id = r.URL.Query().Get("session")
+	}
+	if len(id) > maxSessionIDLen {
+		return "", newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("%s is over %d characters", SessionHeader, maxSessionIDLen))
+	}
+	for i := 0; i < len(id); i++ {
+		if id[i] < '!' || id[i] > '~' {
+			return "", newError(http.StatusBadRequest, "invalid_parameter", SessionHeader+" must be printable ASCII without spaces")
+		}
+	}
+	return id, nil
+}
+
+// baseURL is where the links the mock hands out point.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.publicURL != "" {
+		return s.publicURL
+	}
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// requestRecord collects, for the request log, what the handlers learn about a request.
+type requestRecord struct {
+	action, org, session string
+}
+
+type recordKey struct{}
+
+func recordOf(ctx context.Context) *requestRecord {
+	if rec, ok := ctx.Value(recordKey{}).(*requestRecord); ok {
+		return rec
+	}
+	return &requestRecord{}
+}
+
+// statusWriter remembers the status written.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(status int) {
+	if w.status == 0 {
+		w.status = status
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// logRequests writes one structured line per request.
+func (s *Server) logRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &requestRecord{}
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
+		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.String("action", rec.action),
+			slog.String("org", rec.org),
+			slog.String("session", rec.session),
+			slog.Int("status", sw.status),
+			slog.Duration("duration", time.Since(start)),
+		)
+	})
+}
+
+// recoverer turns a panic into a 500 envelope; it is a last resort, never the way an error is
+// answered.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.logger.Error("panic", slog.Any("value", v), slog.String("path", r.URL.Path))
+				writeError(w, newError(http.StatusInternalServerError, "internal_error", "the mock failed; this is a bug"))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}

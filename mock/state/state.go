@@ -1,0 +1,550 @@
+// Package state is the billing mock's model of one session: organizations, their subscriptions and
+// invoices, pending payment and update-card links, and the billing clock, with the rules that
+// change them. It knows nothing of HTTP.
+//
+// A State is safe for concurrent use: readers share a read lock, each change holds the write lock
+// for the whole of its check-and-change, so concurrent requests never see or leave a torn state. A
+// change that fails changes nothing.
+package state
+
+import (
+	"cmp"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloudplans/billing-mock/mock/fixture"
+)
+
+// Code is a stable error code; the HTTP layer maps it to a status.
+type Code string
+
+// The codes a State returns.
+const (
+	CodeForbidden            Code = "forbidden"
+	CodeOrgNotFound          Code = "org_not_found"
+	CodeSubscriptionExists   Code = "subscription_exists"
+	CodeNoActiveSubscription Code = "no_active_subscription"
+	CodeLinkNotFound         Code = "link_not_found"
+	CodeLinkClosed           Code = "link_closed"
+	CodeLinkExpired          Code = "link_expired"
+	CodeInvalidCard          Code = "invalid_card"
+)
+
+// Error is a refused change or read, with a stable code and a message for people.
+type Error struct {
+	Code Code
+	Msg  string
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Msg }
+
+func errorf(code Code, format string, args ...any) error {
+	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+}
+
+// LinkTTL is how long a payment or update-card link works, on the billing clock.
+const LinkTTL = time.Hour
+
+// CardValidity is how far ahead of the billing clock a card paid with at checkout expires, when the
+// payer gives no expiry.
+const CardValidity = 3 * 365 * 24 * time.Hour
+
+// State is one session's billing state.
+type State struct {
+	mu          sync.RWMutex
+	now         time.Time
+	plans       []fixture.Plan
+	users       []fixture.User
+	userByToken map[string]string
+	orgs        map[string]*fixture.Organization
+	orgOrder    []string
+	checkouts   map[string]*fixture.Checkout
+	cardUpdates map[string]*fixture.CardUpdate
+	// closed remembers used links, so that a second use says "already used", not "unknown".
+	closed   map[string]string
+	invoices int // invoices created by this State, for ids
+}
+
+// New returns a State holding a deep copy of seed.
+func New(seed *fixture.Seed) *State {
+	s := &State{
+		now:         seed.Clock,
+		plans:       slices.Clone(seed.Plans),
+		users:       slices.Clone(seed.Users),
+		userByToken: make(map[string]string, len(seed.Users)),
+		orgs:        make(map[string]*fixture.Organization, len(seed.Organizations)),
+		checkouts:   make(map[string]*fixture.Checkout),
+		cardUpdates: make(map[string]*fixture.CardUpdate),
+		closed:      make(map[string]string),
+	}
+	if s.now.IsZero() {
+		s.now = fixture.DefaultClock
+	}
+	for _, u := range seed.Users {
+		s.userByToken[u.Token] = u.ID
+	}
+	for i := range seed.Organizations {
+		o := copyOrg(&seed.Organizations[i])
+		s.orgs[o.ID] = o
+		s.orgOrder = append(s.orgOrder, o.ID)
+	}
+	for _, c := range seed.Checkouts {
+		s.checkouts[c.ID] = &c
+	}
+	for _, c := range seed.CardUpdates {
+		s.cardUpdates[c.ID] = &c
+	}
+	return s
+}
+
+func copyOrg(o *fixture.Organization) *fixture.Organization {
+	c := *o
+	c.Members = slices.Clone(o.Members)
+	c.Invoices = slices.Clone(o.Invoices)
+	if o.Subscription != nil {
+		sub := *o.Subscription
+		c.Subscription = &sub
+	}
+	return &c
+}
+
+// Snapshot returns a deep copy of the whole state as a seed, in the order it was loaded: loading it
+// with New gives an equal State.
+func (s *State) Snapshot() *fixture.Seed {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	seed := &fixture.Seed{Clock: s.now, Plans: slices.Clone(s.plans), Users: slices.Clone(s.users)}
+	for _, id := range s.orgOrder {
+		seed.Organizations = append(seed.Organizations, *copyOrg(s.orgs[id]))
+	}
+	for _, c := range s.checkouts {
+		seed.Checkouts = append(seed.Checkouts, *c)
+	}
+	slices.SortFunc(seed.Checkouts, func(a, b fixture.Checkout) int { return cmp.Compare(a.ID, b.ID) })
+	for _, c := range s.cardUpdates {
+		seed.CardUpdates = append(seed.CardUpdates, *c)
+	}
+	slices.SortFunc(seed.CardUpdates, func(a, b fixture.CardUpdate) int { return cmp.Compare(a.ID, b.ID) })
+	return seed
+}
+
+// Now returns the billing clock.
+func (s *State) Now() time.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.now
+}
+
+// UserByToken returns the user a bearer token belongs to.
+func (s *State) UserByToken(token string) (string, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	u, ok := s.userByToken[token]
+	return u, ok
+}
+
+// Description is what describe shows of an organization.
+type Description struct {
+	Org fixture.Organization
+	// Subscription is nil when the organization has none.
+	Subscription *fixture.Subscription
+	// PastDue: an unpaid invoice's due date has passed.
+	PastDue bool
+}
+
+// access finds an organization and checks that user may read it (owner or member) or, with write,
+// change its billing (owner only). An unknown organization is reported before a refusal.
+func (s *State) access(user, orgID string, write bool) (*fixture.Organization, error) {
+	o, ok := s.orgs[orgID]
+	if !ok {
+		return nil, errorf(CodeOrgNotFound, "organization %s does not exist", orgID)
+	}
+	if o.Owner == user {
+		return o, nil
+	}
+	if slices.Contains(o.Members, user) {
+		if write {
+			return nil, errorf(CodeForbidden, "%s is a member of %s but only its owner may change billing", user, orgID)
+		}
+		return o, nil
+	}
+	verb := "read"
+	if write {
+		verb = "change"
+	}
+	return nil, errorf(CodeForbidden, "%s may not %s the billing of %s", user, verb, orgID)
+}
+
+// Describe returns an organization and its subscription, for its owner or a member.
+func (s *State) Describe(user, orgID string) (Description, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, err := s.access(user, orgID, false)
+	if err != nil {
+		return Description{}, err
+	}
+	d := Description{Org: *o}
+	d.Org.Invoices, d.Org.Subscription = nil, nil
+	if o.Subscription != nil {
+		sub := *o.Subscription
+		d.Subscription = &sub
+		d.PastDue = s.pastDue(o)
+	}
+	return d, nil
+}
+
+func (s *State) pastDue(o *fixture.Organization) bool {
+	today := s.now.Format(time.DateOnly)
+	for _, inv := range o.Invoices {
+		if inv.Status == "unpaid" && inv.DueDate < today {
+			return true
+		}
+	}
+	return false
+}
+
+// History returns an organization's invoices newest first: by date descending, and among invoices
+// of one date, the most recently created first.
+func (s *State) History(user, orgID string) ([]fixture.Invoice, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	o, err := s.access(user, orgID, false)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]fixture.Invoice, len(o.Invoices))
+	for i, inv := range o.Invoices {
+		out[len(out)-1-i] = inv
+	}
+	slices.SortStableFunc(out, func(a, b fixture.Invoice) int { return cmp.Compare(b.Date, a.Date) })
+	return out, nil
+}
+
+func (s *State) defaultPlan() fixture.Plan {
+	for _, p := range s.plans {
+		if p.Default {
+			return p
+		}
+	}
+	return s.plans[0]
+}
+
+func (s *State) plan(id string) (fixture.Plan, bool) {
+	for _, p := range s.plans {
+		if p.ID == id {
+			return p, true
+		}
+	}
+	return fixture.Plan{}, false
+}
+
+// newID returns prefix_ and 16 random hex digits: links must not be guessable.
+func newID(prefix string) string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails on supported platforms
+	return prefix + "_" + hex.EncodeToString(b[:])
+}
+
+// CreateCheckout opens a payment link for a new subscription of quantity instances of the default
+// plan. Only the owner may; an organization with an active subscription cannot.
+func (s *State) CreateCheckout(user, orgID string, quantity int) (fixture.Checkout, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, err := s.access(user, orgID, true)
+	if err != nil {
+		return fixture.Checkout{}, err
+	}
+	if o.Subscription != nil {
+		return fixture.Checkout{}, errorf(CodeSubscriptionExists, "organization %s already has an active subscription; change it with updatesubscription", orgID)
+	}
+	c := &fixture.Checkout{ID: newID("chk"), Org: orgID, Plan: s.defaultPlan().ID, Quantity: quantity, ExpiresAt: s.now.Add(LinkTTL)}
+	s.checkouts[c.ID] = c
+	return *c, nil
+}
+
+// CreateCardUpdate opens an update-card link. Only the owner may, and only with an active
+// subscription (there is no card on file otherwise).
+func (s *State) CreateCardUpdate(user, orgID string) (fixture.CardUpdate, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, err := s.access(user, orgID, true)
+	if err != nil {
+		return fixture.CardUpdate{}, err
+	}
+	if o.Subscription == nil {
+		return fixture.CardUpdate{}, errorf(CodeNoActiveSubscription, "organization %s has no active subscription, so no card on file", orgID)
+	}
+	c := &fixture.CardUpdate{ID: newID("crd"), Org: orgID, ExpiresAt: s.now.Add(LinkTTL)}
+	s.cardUpdates[c.ID] = c
+	return *c, nil
+}
+
+// UpdateQuantity changes the number of instances of an active subscription. A change adds an invoice
+// for the difference at the plan's unit price (a negative amount, a credit, for a decrease), dated
+// today and due today: paid if the card on file is valid, else unpaid. The same quantity changes
+// nothing.
+func (s *State) UpdateQuantity(user, orgID string, quantity int) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, err := s.access(user, orgID, true)
+	if err != nil {
+		return err
+	}
+	sub := o.Subscription
+	if sub == nil {
+		return errorf(CodeNoActiveSubscription, "organization %s has no active subscription; create one with getpaymentlink", orgID)
+	}
+	if quantity == sub.Quantity {
+		return nil
+	}
+	p, _ := s.plan(sub.Plan)
+	s.addInvoice(o, Cents(p.UnitPrice)*int64(quantity-sub.Quantity), s.cardValid(sub.PaymentExp), 0)
+	sub.Quantity = quantity
+	return nil
+}
+
+// Cancel ends an active subscription at once. Invoices stay; pending update-card links of the
+// organization are closed.
+func (s *State) Cancel(user, orgID string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, err := s.access(user, orgID, true)
+	if err != nil {
+		return err
+	}
+	if o.Subscription == nil {
+		return errorf(CodeNoActiveSubscription, "organization %s has no active subscription to cancel", orgID)
+	}
+	o.Subscription = nil
+	for id, c := range s.cardUpdates {
+		if c.Org == orgID {
+			delete(s.cardUpdates, id)
+			s.closed[id] = "closed when the subscription was canceled"
+		}
+	}
+	return nil
+}
+
+// addInvoice appends an invoice dated today, due dueIn later.
+func (s *State) addInvoice(o *fixture.Organization, cents int64, paid bool, dueIn time.Duration) fixture.Invoice {
+	s.invoices++
+	status := "unpaid"
+	if paid {
+		status = "paid"
+	}
+	inv := fixture.Invoice{
+		ID:      fmt.Sprintf("inv_%s_m%04d", strings.TrimPrefix(o.ID, "org_"), s.invoices),
+		Status:  status,
+		Date:    s.now.Format(time.DateOnly),
+		DueDate: s.now.Add(dueIn).Format(time.DateOnly),
+		Amount:  FormatCents(cents),
+	}
+	for s.invoiceExists(o, inv.ID) {
+		inv.ID += "x"
+	}
+	o.Invoices = append(o.Invoices, inv)
+	return inv
+}
+
+func (s *State) invoiceExists(o *fixture.Organization, id string) bool {
+	return slices.ContainsFunc(o.Invoices, func(inv fixture.Invoice) bool { return inv.ID == id })
+}
+
+// cardValid reports whether a card expiring in month exp ("YYYY-MM") is valid on the clock's day:
+// a card is valid through the last day of its month.
+func (s *State) cardValid(exp string) bool {
+	return exp >= s.now.Format("2006-01")
+}
+
+// CheckoutView is what the hosted checkout page shows.
+type CheckoutView struct {
+	fixture.Checkout
+	OrgName   string
+	PlanName  string
+	UnitPrice string
+	Total     string
+}
+
+// Checkout returns a pending payment link's details.
+func (s *State) Checkout(id string) (CheckoutView, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, err := s.openCheckout(id)
+	if err != nil {
+		return CheckoutView{}, err
+	}
+	p, _ := s.plan(c.Plan)
+	return CheckoutView{
+		Checkout: *c, OrgName: s.orgs[c.Org].Name, PlanName: p.Name, UnitPrice: p.UnitPrice,
+		Total: FormatCents(Cents(p.UnitPrice) * int64(c.Quantity)),
+	}, nil
+}
+
+func (s *State) openCheckout(id string) (*fixture.Checkout, error) {
+	c, ok := s.checkouts[id]
+	if !ok {
+		if why, used := s.closed[id]; used {
+			return nil, errorf(CodeLinkClosed, "payment link %s was already used (%s)", id, why)
+		}
+		return nil, errorf(CodeLinkNotFound, "no payment link %s in this session", id)
+	}
+	if !s.now.Before(c.ExpiresAt) {
+		return nil, errorf(CodeLinkExpired, "payment link %s expired at %s", id, c.ExpiresAt.Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+// CompleteCheckout pays a payment link: the organization's subscription starts (plan, quantity, the
+// card's expiry paymentExp, or CardValidity ahead when empty; renewing a month from now) and a paid
+// invoice for the first month is added. The link closes.
+func (s *State) CompleteCheckout(id, paymentExp string) (fixture.Subscription, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.openCheckout(id)
+	if err != nil {
+		return fixture.Subscription{}, err
+	}
+	if paymentExp == "" {
+		paymentExp = s.now.Add(CardValidity).Format("2006-01")
+	} else if err := s.checkCard(paymentExp); err != nil {
+		return fixture.Subscription{}, err
+	}
+	o := s.orgs[c.Org]
+	if o.Subscription != nil {
+		s.closeLink(id, "the organization subscribed through another link")
+		return fixture.Subscription{}, errorf(CodeSubscriptionExists, "organization %s already subscribed through another link", c.Org)
+	}
+	p, _ := s.plan(c.Plan)
+	o.Subscription = &fixture.Subscription{Plan: c.Plan, Quantity: c.Quantity, PaymentExp: paymentExp, RenewsAt: s.now.AddDate(0, 1, 0)}
+	s.addInvoice(o, Cents(p.UnitPrice)*int64(c.Quantity), true, 0)
+	s.closeLink(id, "paid")
+	return *o.Subscription, nil
+}
+
+// DeclineCheckout closes a payment link and changes nothing else.
+func (s *State) DeclineCheckout(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.openCheckout(id); err != nil {
+		return err
+	}
+	s.closeLink(id, "declined")
+	return nil
+}
+
+func (s *State) closeLink(id, why string) {
+	delete(s.checkouts, id)
+	delete(s.cardUpdates, id)
+	s.closed[id] = why
+}
+
+// CardUpdateView is what the hosted update-card page shows.
+type CardUpdateView struct {
+	fixture.CardUpdate
+	OrgName    string
+	PaymentExp string
+}
+
+// CardUpdate returns a pending update-card link's details.
+func (s *State) CardUpdate(id string) (CardUpdateView, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	c, err := s.openCardUpdate(id)
+	if err != nil {
+		return CardUpdateView{}, err
+	}
+	o := s.orgs[c.Org]
+	v := CardUpdateView{CardUpdate: *c, OrgName: o.Name}
+	if o.Subscription != nil {
+		v.PaymentExp = o.Subscription.PaymentExp
+	}
+	return v, nil
+}
+
+func (s *State) openCardUpdate(id string) (*fixture.CardUpdate, error) {
+	c, ok := s.cardUpdates[id]
+	if !ok {
+		if why, used := s.closed[id]; used {
+			return nil, errorf(CodeLinkClosed, "update-card link %s was already used (%s)", id, why)
+		}
+		return nil, errorf(CodeLinkNotFound, "no update-card link %s in this session", id)
+	}
+	if !s.now.Before(c.ExpiresAt) {
+		return nil, errorf(CodeLinkExpired, "update-card link %s expired at %s", id, c.ExpiresAt.Format(time.RFC3339))
+	}
+	return c, nil
+}
+
+// checkCard accepts a card expiry "YYYY-MM" that is valid this month or later.
+func (s *State) checkCard(exp string) error {
+	t, err := time.Parse("2006-01", exp)
+	if err != nil || len(exp) != 7 {
+		return errorf(CodeInvalidCard, "card expiry %q is not YYYY-MM", exp)
+	}
+	if !s.cardValid(exp) {
+		return errorf(CodeInvalidCard, "the card expired in %s", t.Format("January 2006"))
+	}
+	return nil
+}
+
+// CompleteCardUpdate saves a new card, expiring in month paymentExp ("YYYY-MM"; empty: CardValidity
+// ahead), on the organization's subscription. The link closes.
+func (s *State) CompleteCardUpdate(id, paymentExp string) (fixture.Subscription, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, err := s.openCardUpdate(id)
+	if err != nil {
+		return fixture.Subscription{}, err
+	}
+	if paymentExp == "" {
+		paymentExp = s.now.Add(CardValidity).Format("2006-01")
+	} else if err := s.checkCard(paymentExp); err != nil {
+		return fixture.Subscription{}, err
+	}
+	sub := s.orgs[c.Org].Subscription
+	if sub == nil { // unreachable: Cancel closes the org's card links
+		return fixture.Subscription{}, errorf(CodeNoActiveSubscription, "organization %s has no active subscription", c.Org)
+	}
+	sub.PaymentExp = paymentExp
+	s.closeLink(id, "saved")
+	return *sub, nil
+}
+
+// DeclineCardUpdate closes an update-card link and changes nothing else.
+func (s *State) DeclineCardUpdate(id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.openCardUpdate(id); err != nil {
+		return err
+	}
+	s.closeLink(id, "canceled")
+	return nil
+}
+
+// Cents parses a validated price or amount ("12.00", "-3.50") into cents.
+func Cents(amount string) int64 {
+	neg := strings.HasPrefix(amount, "-")
+	whole, frac, _ := strings.Cut(strings.TrimPrefix(amount, "-"), ".")
+	w, _ := strconv.ParseInt(whole, 10, 64)
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	c := w*100 + f
+	if neg {
+		return -c
+	}
+	return c
+}
+
+// FormatCents writes cents as an amount with two decimals: 3600 is "36.00", -1200 is "-12.00".
+func FormatCents(c int64) string {
+	sign := ""
+	if c < 0 {
+		sign, c = "-", -c
+	}
+	return fmt.Sprintf("%s%d.%02d", sign, c/100, c%100)
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Lints the billing contract: `make lint` runs this.
+#
+#   1. Spectral (spectral:oas recommended, .spectral.yaml)  - zero errors and zero warnings
+#   2. Redocly  (recommended-strict, redocly.yaml)          - zero errors and zero warnings
+#   3. openapi-typescript + tsc --strict --noEmit            - the generated types compile and
+#                                                              typecheck.ts uses them as intended
+#
+# on ../../openapi.yaml and, when it exists, ../../controlapi.yaml (steps 1-3; for it, step 3 only
+# checks that its generated types compile). The tools are pinned in package.json/package-lock.json
+# and installed with `npm ci` when node_modules is missing or the lock file changed.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+# No telemetry or update checks from the tools (the only network a run needs is the npm registry).
+export REDOCLY_TELEMETRY=off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+export SCARF_ANALYTICS=false
+export NO_UPDATE_NOTIFIER=1
+
+step() { printf '\n==> %s\n' "$*"; }
+bin=node_modules/.bin
+
+# --- tools -------------------------------------------------------------------------------------------
+stamp=node_modules/.lint-package-lock.sha256
+want=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [[ ! -x $bin/spectral || ! -x $bin/redocly || ! -x $bin/openapi-typescript || ! -x $bin/tsc ||
+      ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+  step "npm ci (tools pinned in tools/lint/package-lock.json)"
+  npm ci --no-audit --no-fund
+  echo "$want" > "$stamp"
+fi
+printf 'tools: spectral %s, redocly %s, openapi-typescript %s, typescript %s\n' \
+  "$("$bin/spectral" --version)" \
+  "$(node -p 'require("@redocly/cli/package.json").version')" \
+  "$(node -p 'require("openapi-typescript/package.json").version')" \
+  "$(node -p 'require("typescript/package.json").version')"
+
+specs=(../../openapi.yaml)
+if [[ -f ../../controlapi.yaml ]]; then
+  specs+=(../../controlapi.yaml)
+fi
+
+failed=()
+
+# --- 1. Spectral ---------------------------------------------------------------------------------------
+for spec in "${specs[@]}"; do
+  name=${spec#../../}
+  step "Spectral: $name (spectral:oas recommended; fails on any error or warning)"
+  if "$bin/spectral" lint "$spec" --ruleset .spectral.yaml --fail-severity=warn; then
+    echo "ok: $name has no Spectral errors or warnings"
+  else
+    failed+=("spectral $name")
+  fi
+done
+
+# --- 2. Redocly ----------------------------------------------------------------------------------------
+# redocly lint exits non-zero only on errors. redocly.yaml extends recommended-strict, where every
+# recommended rule is an error, so warnings cannot pass silently; as a second guard any "warning" line
+# in the stylish output fails the step too. The Node 20 deprecation banner Redocly prints is dropped.
+for spec in "${specs[@]}"; do
+  name=${spec#../../}
+  step "Redocly: $name (recommended, every rule at error; fails on any error or warning)"
+  rc=0
+  out=$("$bin/redocly" lint "$spec" --config redocly.yaml --lint-config=error --format=stylish 2>&1) || rc=$?
+  printf '%s\n' "$out" | grep -vE '^[[:space:]]*[╔║╚]' | cat -s  || true
+  if (( rc != 0 )) || grep -qE '^[[:space:]]+[0-9]+:[0-9]+[[:space:]]+warning[[:space:]]' <<<"$out"; then
+    failed+=("redocly $name")
+  else
+    echo "ok: $name has no Redocly errors or warnings"
+  fi
+done
+
+# --- 3. TypeScript ---------------------------------------------------------------------------------------
+rm -rf generated
+mkdir -p generated
+step "openapi-typescript: openapi.yaml -> tools/lint/generated/billing.d.ts"
+if "$bin/openapi-typescript" ../../openapi.yaml --output generated/billing.d.ts; then
+  step "tsc --strict --noEmit: typecheck.ts against the generated types (tsconfig.json)"
+  if "$bin/tsc" -p tsconfig.json --strict --noEmit; then
+    echo "ok: the generated types compile and typecheck.ts type-checks"
+  else
+    failed+=("tsc openapi.yaml")
+  fi
+else
+  failed+=("openapi-typescript openapi.yaml")
+fi
+
+if [[ -f ../../controlapi.yaml ]]; then
+  step "openapi-typescript: controlapi.yaml -> tools/lint/generated/controlapi.d.ts"
+  if "$bin/openapi-typescript" ../../controlapi.yaml --output generated/controlapi.d.ts; then
+    step "tsc --strict --noEmit: generated/controlapi.d.ts (tsconfig.controlapi.json)"
+    if "$bin/tsc" -p tsconfig.controlapi.json --strict --noEmit; then
+      echo "ok: the generated control API types compile"
+    else
+      failed+=("tsc controlapi.yaml")
+    fi
+  else
+    failed+=("openapi-typescript controlapi.yaml")
+  fi
+fi
+
+# --- summary -------------------------------------------------------------------------------------------
+echo
+if (( ${#failed[@]} > 0 )); then
+  printf 'lint: FAILED: %s\n' "${failed[@]}" >&2
+  exit 1
+fi
+echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types check)"
