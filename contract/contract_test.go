@@ -133,7 +133,7 @@ func TestOperationsAndActions(t *testing.T) {
 			map[string][]int{"getorganization": append([]int{200}, errorsOnly...)},
 			map[string][]string{"getorganization": {"org_id"}}},
 		{"GET", historyPath, "billingHistory",
-			map[string][]int{"list_billing": {200, 400, 401, 403, 404, 413, 500}},
+			map[string][]int{"list_billing": {200, 400, 401, 403, 404, 413, 415, 500}},
 			map[string][]string{"list_billing": {"org_id"}}},
 		{"POST", updatePath, "updateBilling",
 			map[string][]int{

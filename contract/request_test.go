@@ -203,7 +203,7 @@ func TestValidateRequestRejects(t *testing.T) {
 		{name: "text/plain body and no action", method: "POST", target: updatePath, body: `x`, header: []string{"Content-Type", "text/plain"}, kind: mediaType, location: "header", field: "Content-Type"},
 
 		// History takes no body.
-		{name: "history with a text/plain body", method: "GET", target: historyPath + "?action=list_billing&org_id=org_acme", body: `org_id=org_acme`, header: []string{"Content-Type", "text/plain"}, kind: invalid, location: "body"},
+		{name: "history with a text/plain body", method: "GET", target: historyPath + "?action=list_billing&org_id=org_acme", body: `org_id=org_acme`, header: []string{"Content-Type", "text/plain"}, kind: mediaType, location: "header", field: "Content-Type"},
 		{name: "history with a body", method: "GET", target: historyPath + "?action=list_billing&org_id=org_acme", body: `{"org_id":"org_acme"}`, kind: invalid, location: "body"},
 		{name: "history with an empty object", method: "GET", target: historyPath + "?action=list_billing&org_id=org_acme", body: `{}`, kind: invalid, location: "body"},
 	}

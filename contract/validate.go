@@ -132,8 +132,8 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 
 	// The checks run in the document's order, and the first failing stage answers: content type
 	// (415), token (401), then action and parameters (400). An operation that takes no body at all
-	// (history) answers a body with 400, whatever its type: it does not declare 415.
-	if len(body) > 0 && op.generic.request != nil {
+	// (history) answers a JSON body with 400, and any other body with 415 like every path.
+	if len(body) > 0 {
 		if ct := r.Header.Get("Content-Type"); !IsJSON(ct) {
 			add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
 			return verr

@@ -11,15 +11,18 @@ import (
 	"github.com/cloudplans/billing-mock/mock/state"
 )
 
+// controlPrefix is where the control API lives.
+const controlPrefix = "/_mock"
+
 // controlRoutes mounts the control API (controlapi.yaml) under /_mock. Every call honours
 // X-Mock-Session.
 func (s *Server) controlRoutes(r *mux.Router) {
-	r.HandleFunc("/health", s.health).Methods(http.MethodGet)
-	r.HandleFunc("/reset", s.reset).Methods(http.MethodPost)
-	r.HandleFunc("/checkouts/{id}/complete", s.completeCheckout).Methods(http.MethodPost)
-	r.HandleFunc("/checkouts/{id}/decline", s.declineCheckout).Methods(http.MethodPost)
-	r.HandleFunc("/card-updates/{id}/complete", s.completeCardUpdate).Methods(http.MethodPost)
-	r.HandleFunc("/card-updates/{id}/decline", s.declineCardUpdate).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/health", s.health).Methods(http.MethodGet)
+	r.HandleFunc(controlPrefix+"/reset", s.reset).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/checkouts/{id}/complete", s.completeCheckout).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/checkouts/{id}/decline", s.declineCheckout).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/card-updates/{id}/complete", s.completeCardUpdate).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/card-updates/{id}/decline", s.declineCardUpdate).Methods(http.MethodPost)
 }
 
 // controlState returns the state of the request's session, or writes the error.

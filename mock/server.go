@@ -132,7 +132,7 @@ func (s *Server) routes() http.Handler {
 	for _, op := range s.contract.Operations() {
 		r.Path(op.Path).HandlerFunc(s.serveAPI)
 	}
-	s.controlRoutes(r.PathPrefix("/_mock").Subrouter())
+	s.controlRoutes(r)
 	s.pageRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
