@@ -12,11 +12,17 @@ import (
 //go:embed openapi.yaml
 var openAPI []byte
 
+//go:embed controlapi.yaml
+var controlAPI []byte
+
 //go:embed fixtures
 var fixtures embed.FS
 
 // OpenAPI returns the embedded contract, openapi.yaml. The slice is shared: do not modify it.
 func OpenAPI() []byte { return openAPI }
+
+// ControlAPI returns the embedded contract of the mock's control API, controlapi.yaml.
+func ControlAPI() []byte { return controlAPI }
 
 // Fixtures returns the embedded fixtures directory (seed.yaml, contract/ and scenarios/), rooted so
 // that "seed.yaml" names fixtures/seed.yaml.

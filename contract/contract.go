@@ -312,6 +312,9 @@ func (e *RouteError) Error() string {
 func (c *Contract) Find(method, path string) (*Operation, error) {
 	pi, ok := c.paths[path]
 	if !ok {
+		pi = c.matchTemplate(path)
+	}
+	if pi == nil {
 		return nil, &RouteError{Method: method, Path: path, Status: http.StatusNotFound}
 	}
 	op, ok := pi.methods[method]
@@ -319,6 +322,35 @@ func (c *Contract) Find(method, path string) (*Operation, error) {
 		return nil, &RouteError{Method: method, Path: path, Status: http.StatusMethodNotAllowed, Allow: pi.allow}
 	}
 	return op, nil
+}
+
+// matchTemplate finds the path item whose template ("/a/{id}/b") matches path, segment by segment.
+func (c *Contract) matchTemplate(path string) *pathItem {
+	segs := strings.Split(path, "/")
+	for tmpl, pi := range c.paths {
+		if !strings.Contains(tmpl, "{") {
+			continue
+		}
+		t := strings.Split(tmpl, "/")
+		if len(t) != len(segs) {
+			continue
+		}
+		match := true
+		for i := range t {
+			if strings.HasPrefix(t[i], "{") && strings.HasSuffix(t[i], "}") {
+				match = segs[i] != ""
+			} else {
+				match = t[i] == segs[i]
+			}
+			if !match {
+				break
+			}
+		}
+		if match {
+			return pi
+		}
+	}
+	return nil
 }
 
 // Actions returns the names of the operation's actions, sorted.

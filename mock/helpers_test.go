@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
 const (
@@ -133,4 +135,11 @@ func (c tc) subscribe(org string, quantity string) {
 	id := linkID(c.t, c.update("tok_owner", "getpaymentlink", "org_id="+org+"&quantity="+quantity))
 	r := c.do(req{method: http.MethodPost, target: "/_mock/checkouts/" + id + "/complete"})
 	require.Equal(c.t, http.StatusOK, r.status, "%s", r.body)
+}
+
+func mustSeed(t testing.TB, yaml string) *fixture.Seed {
+	t.Helper()
+	s, err := fixture.Parse("test.yaml", []byte(yaml))
+	require.NoError(t, err)
+	return s
 }

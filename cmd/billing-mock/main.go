@@ -61,7 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.corsOrigins, "cors-origins", strings.Join(mock.DefaultCORSOrigins, ","), "comma-separated browser origins allowed to call the mock: exact origins, scheme://host:* for any port, or *")
 	fs.StringVar(&c.publicURL, "public-url", "", "base URL of the links the mock hands out (default: http:// plus the request's Host)")
 	fs.StringVar(&c.logFormat, "log-format", "text", "request log format: text or json")
-	fs.BoolVar(&c.quiet, "quiet", false, "no request log and no banner")
+	fs.BoolVar(&c.quiet, "quiet", false, "no request log; the banner is one line: billing-mock listening on URL")
 	fs.BoolVar(&c.strict, "strict", true, "validate every answer of the mock against the contract (a broken answer becomes a 500)")
 	fs.IntVar(&c.maxSessions, "max-sessions", mock.DefaultMaxSessions, "X-Mock-Session sessions kept; beyond it the least recently used is dropped")
 	fs.Usage = func() {
@@ -130,8 +130,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 	}
-	if !c.quiet {
-		printBanner(stdout, "http://"+ln.Addr().String())
+	base := "http://" + ln.Addr().String()
+	if c.quiet {
+		fmt.Fprintf(stdout, "billing-mock listening on %s\n", base)
+	} else {
+		printBanner(stdout, base)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()

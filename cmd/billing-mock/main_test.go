@@ -1,0 +1,148 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// syncBuffer is a bytes.Buffer safe to read while the server writes to it.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// start runs the mock on a free loopback port and returns its base URL and a stop function that
+// asserts a clean exit within 3 s.
+func start(t *testing.T, args ...string) (string, *syncBuffer, func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout, stderr := &syncBuffer{}, &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, append([]string{"-addr", "127.0.0.1:0"}, args...), stdout, stderr) }()
+	listening := regexp.MustCompile(`listening on (http://127\.0\.0\.1:\d+)`)
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if m := listening.FindStringSubmatch(stdout.String()); m != nil {
+			return m[1], stderr, func() {
+				cancel()
+				select {
+				case err := <-done:
+					assert.NoError(t, err)
+				case <-time.After(3 * time.Second):
+					t.Error("the mock did not stop within 3 s")
+				}
+			}
+		}
+		select {
+		case err := <-done:
+			t.Fatalf("the mock exited: %v\n%s", err, stderr.String())
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	t.Fatalf("no banner: %s", stdout.String())
+	return "", nil, nil
+}
+
+func get(t *testing.T, url, token string) (int, string) {
+	t.Helper()
+	r, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	res, err := http.DefaultClient.Do(r)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	return res.StatusCode, string(body)
+}
+
+func TestServesAndLogsAndStops(t *testing.T) {
+	base, logs, stop := start(t, "-log-format", "json")
+	defer stop()
+	status, body := get(t, base+"/v1/organizations/billing/describe?action=getorganization&org_id=org_acme", "tok_owner")
+	assert.Equal(t, 200, status)
+	assert.Contains(t, body, `"quantity":"3"`)
+	// One JSON log line per request, with the fields the issue names.
+	line := ""
+	for sc := bufio.NewScanner(strings.NewReader(logs.String())); sc.Scan(); {
+		if strings.Contains(sc.Text(), `"path":"/v1/organizations/billing/describe"`) {
+			line = sc.Text()
+		}
+	}
+	for _, field := range []string{`"method":"GET"`, `"action":"getorganization"`, `"org":"org_acme"`, `"session":""`, `"status":200`, `"duration":`} {
+		assert.Contains(t, line, field)
+	}
+}
+
+func TestFixturesFlag(t *testing.T) {
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "seed.yaml")
+	require.NoError(t, os.WriteFile(seed, []byte(`plans: [{id: basic, unit_price: "5.00"}]
+users: [{id: usr_qa, token: tok_qa}]
+organizations: [{id: org_qa, name: QA, owner: usr_qa, resources: 1}]
+`), 0o600))
+	base, _, stop := start(t, "-fixtures", seed, "-quiet")
+	defer stop()
+	status, body := get(t, base+"/v1/organizations/billing/describe?action=getorganization&org_id=org_qa", "tok_qa")
+	assert.Equal(t, 200, status, body)
+	status, _ = get(t, base+"/v1/organizations/billing/describe?action=getorganization&org_id=org_acme", "tok_owner")
+	assert.Equal(t, 401, status)
+}
+
+func TestRefusesBadFlagsAndSeeds(t *testing.T) {
+	dir := t.TempDir()
+	broken := filepath.Join(dir, "broken.yaml")
+	require.NoError(t, os.WriteFile(broken, []byte("plans: [{id: p, unit_price: \"1.00\"}]\nusers: []\norganizations:\n  - {id: o, name: O, owner: ghost}\n"), 0o600))
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-fixtures", broken}, `broken.yaml:4: organizations[0].owner: owner "ghost" is not one of the users`},
+		{[]string{"-fixtures", filepath.Join(dir, "missing.yaml")}, "no such file"},
+		{[]string{"-log-format", "xml"}, "-log-format must be text or json"},
+		{[]string{"-cors-origins", "localhost"}, "CORS origin"},
+		{[]string{"-addr", "256.0.0.1:1"}, "listen"},
+		{[]string{"extra"}, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		var stderr bytes.Buffer
+		err := run(context.Background(), tt.args, io.Discard, &stderr)
+		require.Error(t, err, "%v", tt.args)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+	var stderr bytes.Buffer
+	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
+	assert.True(t, errors.Is(err, flag.ErrHelp))
+	for _, f := range []string{"-addr", "-fixtures", "-spec", "-cors-origins", "-public-url", "-log-format", "-quiet", "-strict"} {
+		assert.Contains(t, stderr.String(), f)
+	}
+}
