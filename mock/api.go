@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/mock/fixture"
@@ -44,12 +45,14 @@ func (s *Server) actionFuncs() map[string]actionFunc {
 
 // serveAPI answers a billing API request. The checks run in the contract's order: method (405),
 // body size (413), media type (415), token (401), action and parameters (400), then the action,
-// which checks the organization (404), the permission (403) and the state (409).
+// which checks the organization (404), the permission (403) and the state (409). Before them, a
+// fault rule of the session or a Prefer header may answer instead (see answerInstead).
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rec := recordOf(r.Context())
 	action := r.URL.Query().Get("action")
 	rec.action = action
-	if _, err := s.contract.Find(r.Method, r.URL.Path); err != nil {
+	op, err := s.contract.Find(r.Method, r.URL.Path)
+	if err != nil {
 		var re *contract.RouteError
 		if errors.As(err, &re) && re.Status == http.StatusMethodNotAllowed {
 			e := newError(http.StatusMethodNotAllowed, "method_not_allowed", re.Error())
@@ -60,12 +63,22 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	c, aerr := s.prepare(w, r)
+	session, aerr := sessionID(r)
 	if aerr != nil {
 		s.respondError(w, r, action, aerr)
 		return
 	}
-	rec.org, rec.session = c.org, c.session
+	rec.session = session
+	rec.org = r.URL.Query().Get("org_id")
+	if op.HasAction(action) && s.answerInstead(w, r, session, action) {
+		return
+	}
+	c, aerr := s.prepare(w, r, session)
+	if aerr != nil {
+		s.respondError(w, r, action, aerr)
+		return
+	}
+	rec.org = c.org
 	fn, ok := s.actions[action]
 	if !ok { // unreachable: the contract's validation accepted the action
 		s.respondError(w, r, action, newError(http.StatusBadRequest, "unknown_action", "unknown action "+strconv.Quote(action)))
@@ -84,19 +97,82 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	s.respond(w, r, action, http.StatusOK, body, nil)
 }
 
+// answerInstead applies the session's first matching fault rule (a delay, a dropped connection or a
+// documented error status) and then a Prefer header (code=NNN, example=NAME): each answers with one
+// of the contract's examples for the action, without touching state. It reports whether it answered.
+func (s *Server) answerInstead(w http.ResponseWriter, r *http.Request, session, action string) bool {
+	if rule, hit := s.sessions.session(session).faults.match(action); hit {
+		if rule.delay > 0 {
+			t := time.NewTimer(rule.delay)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				panic(http.ErrAbortHandler)
+			}
+		}
+		if rule.Drop {
+			recordOf(r.Context()).dropped = true
+			panic(http.ErrAbortHandler) // net/http closes the connection without an answer
+		}
+		if rule.Status != 0 {
+			s.answerExample(w, r, action, preference{code: rule.Status})
+			return true
+		}
+	}
+	pref, ok, perr := parsePrefer(r.Header.Get("Prefer"))
+	if perr != nil {
+		s.respondError(w, r, action, perr)
+		return true
+	}
+	if ok {
+		s.answerExample(w, r, action, pref)
+		return true
+	}
+	return false
+}
+
+// answerExample answers with the contract's example for the action and the preferred status
+// (default: the first status that has an example of that name, else 200).
+func (s *Server) answerExample(w http.ResponseWriter, r *http.Request, action string, p preference) {
+	status := p.code
+	if status == 0 {
+		status = http.StatusOK
+		for _, st := range s.examples.statuses[action] {
+			if _, err := s.examples.pick(action, st, p.example); err == nil && p.example != "" {
+				status = st
+				break
+			}
+		}
+	}
+	if !containsInt(s.examples.statuses[action], status) {
+		s.respondError(w, r, action, newError(http.StatusBadRequest, "invalid_parameter",
+			fmt.Sprintf("Prefer: code=%d is not documented for %s; its codes are %s", status, action, joinStatuses(s.examples.statuses[action]))))
+		return
+	}
+	ex, aerr := s.examples.pick(action, status, p.example)
+	if aerr != nil {
+		s.respondError(w, r, action, aerr)
+		return
+	}
+	var header http.Header
+	if status == http.StatusUnauthorized {
+		header = http.Header{"Www-Authenticate": {`Bearer realm="cloudplans"`}}
+	}
+	w.Header().Set("Preference-Applied", "code="+strconv.Itoa(status)+", example="+ex.name)
+	s.respond(w, r, action, status, ex.body, header)
+}
+
 // prepare reads, authenticates and validates a request, and decodes its parameters.
-func (s *Server) prepare(w http.ResponseWriter, r *http.Request) (call, *apiError) {
+func (s *Server) prepare(w http.ResponseWriter, r *http.Request, session string) (call, *apiError) {
 	body, aerr := readBody(w, r)
 	if aerr != nil {
 		return call{}, aerr
 	}
+	recordOf(r.Context()).requestBody = body
 	if len(body) > 0 && !contract.IsJSON(r.Header.Get("Content-Type")) {
 		return call{}, newError(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			fmt.Sprintf("send the body as application/json, not %q", r.Header.Get("Content-Type")))
-	}
-	session, aerr := sessionID(r)
-	if aerr != nil {
-		return call{}, aerr
 	}
 	st := s.sessions.get(session)
 	user, aerr := authenticate(r, st)

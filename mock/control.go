@@ -19,6 +19,11 @@ const controlPrefix = "/_mock"
 func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc(controlPrefix+"/health", s.health).Methods(http.MethodGet)
 	r.HandleFunc(controlPrefix+"/reset", s.reset).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/faults", s.addFault).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/faults", s.listFaults).Methods(http.MethodGet)
+	r.HandleFunc(controlPrefix+"/faults", s.deleteFaults).Methods(http.MethodDelete)
+	r.HandleFunc(controlPrefix+"/faults/{id}", s.deleteFaults).Methods(http.MethodDelete)
+	r.HandleFunc(controlPrefix+"/requests", s.listRequests).Methods(http.MethodGet)
 	r.HandleFunc(controlPrefix+"/checkouts/{id}/complete", s.completeCheckout).Methods(http.MethodPost)
 	r.HandleFunc(controlPrefix+"/checkouts/{id}/decline", s.declineCheckout).Methods(http.MethodPost)
 	r.HandleFunc(controlPrefix+"/card-updates/{id}/complete", s.completeCardUpdate).Methods(http.MethodPost)
@@ -67,6 +72,9 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.sessions.replace(id, state.New(s.seed))
+	sess := s.sessions.session(id)
+	sess.journal.clear()
+	sess.faults.remove("")
 	controlJSON(w, statusJSON{Status: http.StatusOK})
 }
 

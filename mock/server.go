@@ -12,6 +12,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"time"
@@ -41,6 +42,40 @@ type Options struct {
 	SkipResponseValidation bool
 	// MaxSessions bounds the number of X-Mock-Session sessions kept; 0 means DefaultMaxSessions.
 	MaxSessions int
+	// JournalSize bounds each session's request journal; 0 means DefaultJournalSize.
+	JournalSize int
+	// MaxFaults bounds each session's fault rules; 0 means DefaultMaxFaults.
+	MaxFaults int
+	// Latency delays every answer of the billing API and the hosted pages by a duration drawn
+	// uniformly from [Latency.Min, Latency.Max]; the zero value adds none.
+	Latency Latency
+}
+
+// Latency is a range of added delay; Min == Max for a fixed one.
+type Latency struct {
+	Min, Max time.Duration
+}
+
+// ParseLatency reads "250ms" (fixed) or "100ms-800ms" (a range).
+func ParseLatency(s string) (Latency, error) {
+	if s == "" || s == "0" {
+		return Latency{}, nil
+	}
+	lo, hi, isRange := strings.Cut(s, "-")
+	min, err := time.ParseDuration(strings.TrimSpace(lo))
+	if err != nil {
+		return Latency{}, fmt.Errorf("latency %q: want a duration like 250ms or a range like 100ms-800ms", s)
+	}
+	max := min
+	if isRange {
+		if max, err = time.ParseDuration(strings.TrimSpace(hi)); err != nil {
+			return Latency{}, fmt.Errorf("latency %q: want a duration like 250ms or a range like 100ms-800ms", s)
+		}
+	}
+	if min < 0 || max < min || max > time.Minute {
+		return Latency{}, fmt.Errorf("latency %q: want 0 <= min <= max <= 1m", s)
+	}
+	return Latency{Min: min, Max: max}, nil
 }
 
 // DefaultMaxSessions is the number of sessions kept when Options.MaxSessions is 0. Beyond it, the
@@ -67,6 +102,8 @@ type Server struct {
 	strict    bool
 	handler   http.Handler
 	router    *mux.Router
+	examples  *exampleBook
+	latency   Latency
 	pages     *pages
 	actions   map[string]actionFunc
 }
@@ -104,6 +141,10 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
+	examples, err := buildExamples(c)
+	if err != nil {
+		return nil, fmt.Errorf("mock: %w", err)
+	}
 	logger := opts.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -111,15 +152,17 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		contract:  c,
 		seed:      seed,
-		sessions:  newSessions(seed, maxSessions),
+		sessions:  newSessions(seed, maxSessions, opts.JournalSize, opts.MaxFaults),
 		publicURL: strings.TrimSuffix(opts.PublicURL, "/"),
 		cors:      cors,
 		logger:    logger,
 		strict:    !opts.SkipResponseValidation,
 		pages:     pg,
+		examples:  examples,
+		latency:   opts.Latency,
 	}
 	s.actions = s.actionFuncs()
-	s.handler = s.recoverer(s.logRequests(s.cors.wrap(s.routes())))
+	s.handler = s.recoverer(s.logRequests(s.cors.wrap(s.delay(s.routes()))))
 	return s, nil
 }
 
@@ -197,6 +240,9 @@ func (s *Server) baseURL(r *http.Request) string {
 // requestRecord collects, for the request log, what the handlers learn about a request.
 type requestRecord struct {
 	action, org, session string
+	requestBody          []byte
+	// dropped: a fault closed the connection without an answer.
+	dropped bool
 }
 
 type recordKey struct{}
@@ -208,10 +254,12 @@ func recordOf(ctx context.Context) *requestRecord {
 	return &requestRecord{}
 }
 
-// statusWriter remembers the status written.
+// statusWriter remembers the status written and, when capture is set, the start of the body.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
+	status  int
+	capture bool
+	body    []byte
 }
 
 func (w *statusWriter) WriteHeader(status int) {
@@ -225,27 +273,83 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if w.capture && len(w.body) <= journalBodyLimit {
+		w.body = append(w.body, b[:min(len(b), journalBodyLimit+1-len(w.body))]...)
+	}
 	return w.ResponseWriter.Write(b)
 }
 
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// logRequests writes one structured line per request.
+// journaled reports whether a request goes into its session's journal: the billing API and the
+// hosted pages do, the control API and preflights do not.
+func journaled(r *http.Request) bool {
+	if r.Method == http.MethodOptions {
+		return false
+	}
+	p := r.URL.Path
+	return strings.HasPrefix(p, "/v1/") || strings.HasPrefix(p, checkoutPath) || strings.HasPrefix(p, updateCardPath)
+}
+
+// logRequests writes one structured line per request and records journaled ones in their
+// session's journal, a dropped connection included.
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		rec := &requestRecord{}
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, capture: journaled(r)}
+		defer func() {
+			v := recover()
+			elapsed := time.Since(start)
+			status := sw.status
+			if rec.dropped {
+				status = 0
+			}
+			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.String("action", rec.action),
+				slog.String("org", rec.org),
+				slog.String("session", rec.session),
+				slog.Int("status", status),
+				slog.Duration("duration", elapsed),
+			)
+			if sw.capture && (v == nil || rec.dropped) {
+				s.sessions.session(rec.session).journal.add(journalEntry{
+					Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+					Action: rec.action, Org: rec.org, Status: status,
+					DurationMS:  float64(elapsed.Microseconds()) / 1000,
+					RequestBody: string(rec.requestBody), ResponseBody: string(sw.body),
+				})
+			}
+			if v != nil {
+				panic(v)
+			}
+		}()
 		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
-		s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-			slog.String("method", r.Method),
-			slog.String("path", r.URL.Path),
-			slog.String("action", rec.action),
-			slog.String("org", rec.org),
-			slog.String("session", rec.session),
-			slog.Int("status", sw.status),
-			slog.Duration("duration", time.Since(start)),
-		)
+	})
+}
+
+// delay adds Options.Latency to the billing API and the hosted pages.
+func (s *Server) delay(next http.Handler) http.Handler {
+	if s.latency.Max <= 0 {
+		return next
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if journaled(r) {
+			d := s.latency.Min
+			if span := s.latency.Max - s.latency.Min; span > 0 {
+				d += time.Duration(rand.Int64N(int64(span) + 1))
+			}
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
 	})
 }
 

@@ -21,18 +21,38 @@ type sessions struct {
 	mu   sync.Mutex
 	seed *fixture.Seed
 	max  int
-	byID map[string]*list.Element
-	lru  *list.List // of *session, most recently used first
-	def  *session
+	// journalSize and maxFaults bound each session's journal and fault rules.
+	journalSize, maxFaults int
+	byID                   map[string]*list.Element
+	lru                    *list.List // of *session, most recently used first
+	def                    *session
 }
 
+// session is one session's state, with its request journal and fault rules. The journal and the
+// faults are made once with the session and lock themselves; the state is swapped by reset and
+// imports, under sessions.mu.
 type session struct {
-	id    string
-	state *state.State
+	id      string
+	state   *state.State
+	journal *journal
+	faults  *faultSet
 }
 
-func newSessions(seed *fixture.Seed, max int) *sessions {
-	return &sessions{seed: seed, max: max, byID: make(map[string]*list.Element), lru: list.New(), def: &session{state: state.New(seed)}}
+func newSessions(seed *fixture.Seed, max, journalSize, maxFaults int) *sessions {
+	ss := &sessions{seed: seed, max: max, journalSize: journalSize, maxFaults: maxFaults, byID: make(map[string]*list.Element), lru: list.New()}
+	ss.def = ss.newSession("")
+	return ss
+}
+
+func (ss *sessions) newSession(id string) *session {
+	return &session{id: id, state: state.New(ss.seed), journal: newJournal(ss.journalSize), faults: newFaultSet(ss.maxFaults)}
+}
+
+// session returns a session's journal and faults, creating the session from the seed on first use.
+func (ss *sessions) session(id string) *session {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	return ss.entry(id)
 }
 
 // get returns the session's state, creating it from the seed on first use.
@@ -63,7 +83,7 @@ func (ss *sessions) entry(id string) *session {
 		ss.lru.Remove(oldest)
 		delete(ss.byID, oldest.Value.(*session).id)
 	}
-	s := &session{id: id, state: state.New(ss.seed)}
+	s := ss.newSession(id)
 	ss.byID[id] = ss.lru.PushFront(s)
 	return s
 }

@@ -49,6 +49,9 @@ type config struct {
 	quiet       bool
 	strict      bool
 	maxSessions int
+	journalSize int
+	maxFaults   int
+	latency     string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -64,6 +67,9 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.BoolVar(&c.quiet, "quiet", false, "no request log; the banner is one line: billing-mock listening on URL")
 	fs.BoolVar(&c.strict, "strict", true, "validate every answer of the mock against the contract (a broken answer becomes a 500)")
 	fs.IntVar(&c.maxSessions, "max-sessions", mock.DefaultMaxSessions, "X-Mock-Session sessions kept; beyond it the least recently used is dropped")
+	fs.IntVar(&c.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept in each session's journal (GET /_mock/requests)")
+	fs.IntVar(&c.maxFaults, "max-faults", mock.DefaultMaxFaults, "fault rules each session may hold (POST /_mock/faults)")
+	fs.StringVar(&c.latency, "latency", "", "delay every billing API answer and hosted page: a duration (250ms) or a range (100ms-800ms)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n\nServes a stateful mock of the Cloud Plans billing API.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -87,7 +93,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions}
+	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions, JournalSize: c.journalSize, MaxFaults: c.maxFaults}
+	if opts.Latency, err = mock.ParseLatency(c.latency); err != nil {
+		return fmt.Errorf("-latency: %w", err)
+	}
 	opts.CORSOrigins = strings.Split(c.corsOrigins, ",")
 	if c.spec != "" {
 		data, err := os.ReadFile(c.spec)

@@ -132,6 +132,7 @@ func TestRefusesBadFlagsAndSeeds(t *testing.T) {
 		{[]string{"-cors-origins", "localhost"}, "CORS origin"},
 		{[]string{"-addr", "256.0.0.1:1"}, "listen"},
 		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"-latency", "fast"}, "-latency"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
@@ -142,7 +143,7 @@ func TestRefusesBadFlagsAndSeeds(t *testing.T) {
 	var stderr bytes.Buffer
 	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
 	assert.True(t, errors.Is(err, flag.ErrHelp))
-	for _, f := range []string{"-addr", "-fixtures", "-spec", "-cors-origins", "-public-url", "-log-format", "-quiet", "-strict"} {
+	for _, f := range []string{"-addr", "-fixtures", "-spec", "-cors-origins", "-public-url", "-log-format", "-quiet", "-strict", "-latency", "-journal-size", "-max-faults"} {
 		assert.Contains(t, stderr.String(), f)
 	}
 }
