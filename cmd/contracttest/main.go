@@ -1,0 +1,24 @@
+// Command contracttest runs the contract suite of the Cloud Plans billing API against a target.
+//
+//	contracttest -base-url http://127.0.0.1:8080 [-token T -member-token T -outsider-token T
+//	             -org ID -fresh-org ID -outsider-org ID] [-config FILE] [-run REGEX]
+//	             [-format text|json] [-junit FILE] [-timeout 10s] [-parallel N] [-v]
+//	             [-require-control] [-min-coverage PERCENT] [-scenarios DIR]
+//
+// Each setting comes from its flag, else from its CONTRACTTEST_* environment variable, else from
+// the -config YAML file, else from the mock's default fixtures. Exit codes: 0 all passed, 1 at
+// least one contract failure, 2 a usage error or an unreachable target.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := runEnv(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

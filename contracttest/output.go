@@ -1,0 +1,174 @@
+package contracttest
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// WriteText writes the report for people: one line per scenario, the failures in full, the
+// coverage table and, as the last line, "N passed, N failed, N skipped". verbose adds the passing
+// rows of the coverage table and the scenarios' descriptions.
+func WriteText(w io.Writer, rep *Report, verbose bool) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "contract suite against %s (control API: %s)\n", rep.BaseURL, yesNo(rep.Control))
+	for _, sc := range rep.Scenarios {
+		switch sc.Outcome {
+		case Passed:
+			fmt.Fprintf(&b, "PASS  %s (%d steps, %s)\n", sc.Name, sc.Steps, sc.Duration.Round(1e5))
+		case Skipped:
+			fmt.Fprintf(&b, "SKIP  %s: %s\n", sc.Name, sc.SkipReason)
+		case Failed:
+			fmt.Fprintf(&b, "FAIL  %s (%s)\n", sc.Name, sc.File)
+			for _, f := range sc.Failures {
+				writeFailure(&b, f)
+			}
+		}
+		if verbose && sc.Description != "" {
+			fmt.Fprintf(&b, "      %s\n", strings.ReplaceAll(sc.Description, "\n", "\n      "))
+		}
+	}
+	b.WriteString("\ncoverage (action × documented status):\n")
+	for _, row := range rep.Coverage.Rows {
+		if row.Exercised && !verbose {
+			continue
+		}
+		mark := "missing "
+		if row.Exercised {
+			mark = "covered "
+		}
+		fmt.Fprintf(&b, "  %s %-5s %-38s %-20s %d\n", mark, row.Method, row.Path, row.Action, row.Status)
+	}
+	fmt.Fprintf(&b, "  %d of %d pairs exercised (%.1f%%)\n", rep.Coverage.Exercised, rep.Coverage.Total, rep.Coverage.Percent)
+	for _, e := range rep.Errors {
+		fmt.Fprintf(&b, "ERROR %s\n", e)
+	}
+	fmt.Fprintf(&b, "%d passed, %d failed, %d skipped\n", rep.Passed, rep.Failed, rep.Skipped)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeFailure(b *strings.Builder, f Failure) {
+	if f.StepIndex > 0 {
+		fmt.Fprintf(b, "  step %d %q (line %d):\n", f.StepIndex, f.Step, f.Line)
+	}
+	for _, m := range f.Messages {
+		fmt.Fprintf(b, "    %s\n", strings.ReplaceAll(m, "\n", "\n    "))
+	}
+	if len(f.Diff) > 0 {
+		b.WriteString("    diff (- expected, + got):\n")
+		for _, d := range f.Diff {
+			fmt.Fprintf(b, "      %s\n", strings.ReplaceAll(d, "\n", "\n      "))
+		}
+	}
+	if f.Curl != "" {
+		fmt.Fprintf(b, "    reproduce: %s\n", f.Curl)
+	}
+	if f.Answer != "" {
+		fmt.Fprintf(b, "    answer: %s\n", f.Answer)
+	}
+}
+
+// FailureText renders one failure as WriteText does.
+func FailureText(f Failure) string {
+	var b strings.Builder
+	writeFailure(&b, f)
+	return b.String()
+}
+
+func yesNo(v bool) string {
+	if v {
+		return "yes"
+	}
+	return "no"
+}
+
+// WriteJSON writes the report as indented JSON (see FORMAT.md, "JSON report").
+func WriteJSON(w io.Writer, rep *Report) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(rep)
+}
+
+// JUnit XML, as CI viewers (Jenkins, GitLab, GitHub actions) read it.
+type junitSuites struct {
+	XMLName xml.Name     `xml:"testsuites"`
+	Name    string       `xml:"name,attr"`
+	Tests   int          `xml:"tests,attr"`
+	Fails   int          `xml:"failures,attr"`
+	Skips   int          `xml:"skipped,attr"`
+	Time    string       `xml:"time,attr"`
+	Suites  []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name  string      `xml:"name,attr"`
+	Tests int         `xml:"tests,attr"`
+	Fails int         `xml:"failures,attr"`
+	Errs  int         `xml:"errors,attr"`
+	Skips int         `xml:"skipped,attr"`
+	Time  string      `xml:"time,attr"`
+	Cases []junitCase `xml:"testcase"`
+}
+
+type junitCase struct {
+	Name      string        `xml:"name,attr"`
+	Classname string        `xml:"classname,attr"`
+	Time      string        `xml:"time,attr"`
+	Failure   *junitMessage `xml:"failure,omitempty"`
+	Skipped   *junitMessage `xml:"skipped,omitempty"`
+}
+
+type junitMessage struct {
+	Message string `xml:"message,attr"`
+	Type    string `xml:"type,attr,omitempty"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the report as JUnit XML: one testcase per scenario, plus one for the coverage
+// minimum when it failed.
+func WriteJUnit(w io.Writer, rep *Report) error {
+	seconds := func(ms int64) string { return strconv.FormatFloat(float64(ms)/1000, 'f', 3, 64) }
+	suite := junitSuite{Name: "contracttest", Time: seconds(rep.DurationMS)}
+	for _, sc := range rep.Scenarios {
+		c := junitCase{Name: sc.Name, Classname: "contracttest." + strings.TrimSuffix(sc.File, ".yaml"), Time: seconds(sc.DurationMS)}
+		switch sc.Outcome {
+		case Failed:
+			var text strings.Builder
+			for _, f := range sc.Failures {
+				writeFailure(&text, f)
+			}
+			msg := "failed"
+			if len(sc.Failures) > 0 && len(sc.Failures[0].Messages) > 0 {
+				msg = sc.Failures[0].Messages[0]
+			}
+			c.Failure = &junitMessage{Message: msg, Type: "contract", Text: text.String()}
+			suite.Fails++
+		case Skipped:
+			c.Skipped = &junitMessage{Message: sc.SkipReason}
+			suite.Skips++
+		}
+		suite.Cases = append(suite.Cases, c)
+	}
+	for _, e := range rep.Errors {
+		suite.Cases = append(suite.Cases, junitCase{Name: "run", Classname: "contracttest", Time: "0.000",
+			Failure: &junitMessage{Message: e, Type: "run", Text: e}})
+		suite.Fails++
+	}
+	suite.Tests = len(suite.Cases)
+	doc := junitSuites{Name: "contracttest", Tests: suite.Tests, Fails: suite.Fails, Skips: suite.Skips, Time: suite.Time, Suites: []junitSuite{suite}}
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(doc); err != nil {
+		return fmt.Errorf("junit: %w", err)
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}

@@ -1,0 +1,189 @@
+package contracttest
+
+import (
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+// TestMockPasses runs the suite, through Run, against the mock in process.
+func TestMockPasses(t *testing.T) {
+	t.Parallel()
+	start := time.Now()
+	rep := Run(t, serve(t, newMock(t)), Options{Timeout: 5 * time.Second})
+	if rep == nil || !rep.OK() || rep.Skipped != 0 || !rep.Control {
+		t.Fatalf("report: %+v", rep)
+	}
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("the suite took %s", d)
+	}
+}
+
+// TestPathPrefix: the base URL's path is kept in front of every request, control calls included.
+func TestPathPrefix(t *testing.T) {
+	t.Parallel()
+	mux := http.NewServeMux()
+	mux.Handle("/api/", http.StripPrefix("/api", newMock(t)))
+	rep := execute(t, Options{BaseURL: serve(t, mux) + "/api/"})
+	if !rep.OK() || !rep.Control {
+		t.Fatalf("report:\n%s", text(t, rep))
+	}
+}
+
+// withoutControl answers every /_mock/ request with a 404.
+func withoutControl(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_mock/") {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"status":404,"error":{"code":"not_found","message":"no"}}`))
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+func TestWithoutControlSkips(t *testing.T) {
+	t.Parallel()
+	base := serve(t, withoutControl(newMock(t)))
+	rep := execute(t, Options{BaseURL: base})
+	out := text(t, rep)
+	if !rep.OK() || rep.Control || rep.Skipped != 2 {
+		t.Fatalf("want 2 skips and a pass:\n%s", out)
+	}
+	for _, sc := range rep.Scenarios {
+		if (sc.Name == "lifecycle" || sc.Name == "card-update") != (sc.Outcome == Skipped) {
+			t.Errorf("%s: %s", sc.Name, sc.Outcome)
+		}
+	}
+	if !strings.HasSuffix(out, "passed, 0 failed, 2 skipped\n") {
+		t.Errorf("last line:\n%s", out)
+	}
+
+	rep = execute(t, Options{BaseURL: base, RequireControl: true, Run: regexp.MustCompile("^lifecycle$")})
+	if rep.OK() || rep.Failed != 1 || !strings.Contains(text(t, rep), "-require-control") {
+		t.Fatalf("-require-control must fail the skip:\n%s", text(t, rep))
+	}
+}
+
+func TestRunFilter(t *testing.T) {
+	t.Parallel()
+	rep := execute(t, Options{BaseURL: serve(t, newMock(t)), Run: regexp.MustCompile("^(auth|read)$")})
+	if len(rep.Scenarios) != 2 || rep.Scenarios[0].Name != "auth" || rep.Scenarios[1].Name != "read" || !rep.OK() {
+		t.Fatalf("report:\n%s", text(t, rep))
+	}
+}
+
+func TestMinCoverage(t *testing.T) {
+	t.Parallel()
+	rep := execute(t, Options{BaseURL: serve(t, newMock(t)), MinCoverage: 99.5})
+	if rep.OK() || rep.Failed != 0 || !strings.Contains(text(t, rep), "-min-coverage") {
+		t.Fatalf("a coverage gap must fail the run:\n%s", text(t, rep))
+	}
+}
+
+// normalize zeroes what changes between runs: durations and the base URL.
+func normalize(rep *Report) *Report {
+	out := *rep
+	out.BaseURL, out.Duration, out.DurationMS = "BASE_URL", 0, 0
+	out.Scenarios = append([]ScenarioResult(nil), rep.Scenarios...)
+	for i := range out.Scenarios {
+		out.Scenarios[i].Duration, out.Scenarios[i].DurationMS = 0, 0
+	}
+	return &out
+}
+
+func jsonOf(t *testing.T, rep *Report) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	if err := WriteJSON(&b, normalize(rep)); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestJSONGolden: the JSON report is stable (go test -run TestJSONGolden -update rewrites it).
+func TestJSONGolden(t *testing.T) {
+	t.Parallel()
+	rep := execute(t, Options{BaseURL: serve(t, newMock(t)), Parallel: 8, RunID: "golden"})
+	got := jsonOf(t, rep)
+	path := filepath.Join("testdata", "report.golden.json")
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("the JSON report differs from %s (go test -run TestJSONGolden -update):\n%s", path, got)
+	}
+	var back Report
+	if err := json.Unmarshal(got, &back); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDeterministic: two runs against broken targets give the same report, modulo durations.
+func TestDeterministic(t *testing.T) {
+	t.Parallel()
+	h := brokenVariants()[2].wrap(newMock(t)) // 200 instead of 409
+	base := serve(t, h)
+	a := jsonOf(t, execute(t, Options{BaseURL: base, Parallel: 8, RunID: "same"}))
+	b := jsonOf(t, execute(t, Options{BaseURL: base, Parallel: 1, RunID: "same"}))
+	if !bytes.Equal(a, b) {
+		t.Errorf("two runs differ:\n%s\n---\n%s", a, b)
+	}
+}
+
+func TestJUnit(t *testing.T) {
+	t.Parallel()
+	base := serve(t, withoutControl(brokenVariants()[0].wrap(newMock(t))))
+	rep := execute(t, Options{BaseURL: base})
+	var b bytes.Buffer
+	if err := WriteJUnit(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	var doc junitSuites
+	if err := xml.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, b.String())
+	}
+	s := doc.Suites[0]
+	if s.Tests != len(rep.Scenarios) || s.Fails != rep.Failed || s.Skips != rep.Skipped || s.Fails == 0 || s.Skips == 0 {
+		t.Fatalf("counts: %+v", s)
+	}
+	for _, c := range s.Cases {
+		if c.Time == "" || (c.Failure != nil && c.Failure.Message == "") {
+			t.Errorf("case %+v", c)
+		}
+	}
+}
+
+func TestUnreachable(t *testing.T) {
+	t.Parallel()
+	base := serve(t, newMock(t))
+	ts := strings.TrimPrefix(base, "http://")
+	_ = ts
+	srv := serveClosed(t)
+	_, err := Execute(t.Context(), Options{BaseURL: srv})
+	if err == nil || !strings.Contains(err.Error(), "unreachable") {
+		t.Fatalf("err = %v", err)
+	}
+	_, err = Execute(t.Context(), Options{BaseURL: "ftp://x"})
+	var ue *UsageError
+	if err == nil || !errorsAs(err, &ue) {
+		t.Fatalf("err = %v", err)
+	}
+}
