@@ -37,6 +37,14 @@ func TestControlAnswersMatchControlAPI(t *testing.T) {
 		{req{method: "POST", target: "/_mock/card-updates/" + crd + "/complete"}, 200},
 		{req{method: "POST", target: "/_mock/card-updates/" + crd2 + "/decline"}, 200},
 		{req{method: "POST", target: "/_mock/card-updates/" + crd2 + "/decline"}, 409},
+		{req{method: "POST", target: "/_mock/faults", body: `{"action":"getorganization","status":500,"count":1}`}, 201},
+		{req{method: "POST", target: "/_mock/faults", body: `{"action":"nope","status":500}`}, 400},
+		{req{method: "GET", target: "/_mock/faults"}, 200},
+		{req{method: "DELETE", target: "/_mock/faults/flt_1"}, 200},
+		{req{method: "DELETE", target: "/_mock/faults/flt_1"}, 404},
+		{req{method: "DELETE", target: "/_mock/faults"}, 200},
+		{req{method: "GET", target: "/_mock/requests?action=getpaymentlink&limit=1"}, 200},
+		{req{method: "GET", target: "/_mock/requests?status=x"}, 400},
 		{req{method: "POST", target: "/_mock/reset"}, 200},
 	}
 	for _, call := range calls {
