@@ -1,6 +1,6 @@
 // Command billing-mock serves the stateful mock of the Cloud Plans billing API.
 //
-//	billing-mock [-addr 127.0.0.1:8080] [-fixtures FILE] [-spec FILE] [-cors-origins LIST]
+//	billing-mock [-addr 127.0.0.1:8080] [-fixtures FILE | -scenario NAME] [-spec FILE] [-cors-origins LIST]
 //	             [-public-url URL] [-log-format text|json] [-quiet] [-strict=true]
 //
 // It starts from the seed every time (no state on disk) and stops cleanly on SIGINT or SIGTERM.
@@ -42,6 +42,7 @@ func main() {
 type config struct {
 	addr        string
 	fixtures    string
+	scenario    string
 	spec        string
 	corsOrigins string
 	publicURL   string
@@ -60,6 +61,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen on this host:port exactly (port 0 picks a free one)")
 	fs.StringVar(&c.fixtures, "fixtures", "", "start every session from this seed YAML instead of the embedded fixtures/seed.yaml")
+	fs.StringVar(&c.scenario, "scenario", "", "start every session from this named scenario (GET /_mock/scenarios lists them); not with -fixtures")
 	fs.StringVar(&c.spec, "spec", "", "validate against this OpenAPI file instead of the embedded openapi.yaml")
 	fs.StringVar(&c.corsOrigins, "cors-origins", strings.Join(mock.DefaultCORSOrigins, ","), "comma-separated browser origins allowed to call the mock: exact origins, scheme://host:* for any port, or *")
 	fs.StringVar(&c.publicURL, "public-url", "", "base URL of the links the mock hands out (default: http:// plus the request's Host)")
@@ -105,6 +107,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		}
 		if opts.Contract, err = contract.Load(data); err != nil {
 			return fmt.Errorf("-spec %s: %w", c.spec, err)
+		}
+	}
+	if c.scenario != "" {
+		if c.fixtures != "" {
+			return errors.New("-scenario and -fixtures both choose the seed every session starts from; give one of them")
+		}
+		if opts.Seed, err = fixture.EmbeddedScenario(c.scenario); err != nil {
+			return fmt.Errorf("-scenario: %w", err)
 		}
 	}
 	if c.fixtures != "" {

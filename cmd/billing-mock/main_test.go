@@ -147,3 +147,35 @@ func TestRefusesBadFlagsAndSeeds(t *testing.T) {
 		assert.Contains(t, stderr.String(), f)
 	}
 }
+
+// TestScenarioFlag: -scenario starts the default session and every new one from a named scenario;
+// an unknown name, or -scenario with -fixtures, is a startup error.
+func TestScenarioFlag(t *testing.T) {
+	t.Parallel()
+	base, _, stop := start(t, "-scenario", "past-due", "-quiet")
+	defer stop()
+	for _, session := range []string{"", "qa-1"} {
+		r, err := http.NewRequest(http.MethodGet, base+"/v1/organizations/billing/describe?action=getorganization&org_id=org_acme", nil)
+		require.NoError(t, err)
+		r.Header.Set("Authorization", "Bearer tok_owner")
+		r.Header.Set("X-Mock-Session", session)
+		res, err := http.DefaultClient.Do(r)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		assert.Equal(t, 200, res.StatusCode)
+		assert.Contains(t, string(body), `"status":"past_due"`, "session %q", session)
+	}
+
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-scenario", "nope"}, `-scenario: no scenario "nope"; the scenarios are: canceled, card-expiring, many-invoices, no-subscription, past-due`},
+		{[]string{"-scenario", "past-due", "-fixtures", "seed.yaml"}, "-scenario and -fixtures"},
+	} {
+		err := run(context.Background(), tt.args, io.Discard, io.Discard)
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), tt.want)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -34,6 +35,8 @@ const (
 	CodeLinkClosed           Code = "link_closed"
 	CodeLinkExpired          Code = "link_expired"
 	CodeInvalidCard          Code = "invalid_card"
+	// CodeInvalidClock: a clock change that would move it backwards or too far at once.
+	CodeInvalidClock Code = "invalid_clock"
 )
 
 // Error is a refused change or read, with a stable code and a message for people.
@@ -57,7 +60,9 @@ const CardValidity = 3 * 365 * 24 * time.Hour
 
 // State is one session's billing state.
 type State struct {
-	mu          sync.RWMutex
+	mu sync.RWMutex
+	// description is the seed's one-line description, kept so that an export says what it was.
+	description string
 	now         time.Time
 	plans       []fixture.Plan
 	users       []fixture.User
@@ -67,13 +72,22 @@ type State struct {
 	checkouts   map[string]*fixture.Checkout
 	cardUpdates map[string]*fixture.CardUpdate
 	// closed remembers used links, so that a second use says "already used", not "unknown".
-	closed   map[string]string
-	invoices int // invoices created by this State, for ids
+	closed map[string]string
+	// invoices numbers the invoices this State creates (inv_<org>_m<n>). It is not saved: New
+	// derives it from the largest such number among the seed's invoices, so a State and the one
+	// loaded from its Snapshot number their next invoices alike. invoiceIDs holds every invoice id,
+	// of every organization, so that a new id never repeats one.
+	invoices   int
+	invoiceIDs map[string]bool
 }
+
+// generatedInvoice matches the ids addInvoice makes; the number is the invoice counter.
+var generatedInvoice = regexp.MustCompile(`^inv_.*_m([0-9]{1,9})x*$`)
 
 // New returns a State holding a deep copy of seed.
 func New(seed *fixture.Seed) *State {
 	s := &State{
+		description: seed.Description,
 		now:         seed.Clock,
 		plans:       slices.Clone(seed.Plans),
 		users:       slices.Clone(seed.Users),
@@ -82,6 +96,7 @@ func New(seed *fixture.Seed) *State {
 		checkouts:   make(map[string]*fixture.Checkout),
 		cardUpdates: make(map[string]*fixture.CardUpdate),
 		closed:      make(map[string]string),
+		invoiceIDs:  make(map[string]bool),
 	}
 	if s.now.IsZero() {
 		s.now = fixture.DefaultClock
@@ -93,12 +108,22 @@ func New(seed *fixture.Seed) *State {
 		o := copyOrg(&seed.Organizations[i])
 		s.orgs[o.ID] = o
 		s.orgOrder = append(s.orgOrder, o.ID)
+		for _, inv := range o.Invoices {
+			s.invoiceIDs[inv.ID] = true
+			if m := generatedInvoice.FindStringSubmatch(inv.ID); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				s.invoices = max(s.invoices, n)
+			}
+		}
 	}
 	for _, c := range seed.Checkouts {
 		s.checkouts[c.ID] = &c
 	}
 	for _, c := range seed.CardUpdates {
 		s.cardUpdates[c.ID] = &c
+	}
+	for _, c := range seed.ClosedLinks {
+		s.closed[c.ID] = c.Reason
 	}
 	return s
 }
@@ -114,12 +139,13 @@ func copyOrg(o *fixture.Organization) *fixture.Organization {
 	return &c
 }
 
-// Snapshot returns a deep copy of the whole state as a seed, in the order it was loaded: loading it
-// with New gives an equal State.
+// Snapshot returns a deep copy of the whole state as a seed: the clock, plans, users, organizations
+// (subscriptions and invoices included) in the order they were loaded, and the open and closed links
+// sorted by id. Loading it with New gives a State that behaves the same, and whose Snapshot is equal.
 func (s *State) Snapshot() *fixture.Seed {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	seed := &fixture.Seed{Clock: s.now, Plans: slices.Clone(s.plans), Users: slices.Clone(s.users)}
+	seed := &fixture.Seed{Description: s.description, Clock: s.now, Plans: slices.Clone(s.plans), Users: slices.Clone(s.users)}
 	for _, id := range s.orgOrder {
 		seed.Organizations = append(seed.Organizations, *copyOrg(s.orgs[id]))
 	}
@@ -131,6 +157,10 @@ func (s *State) Snapshot() *fixture.Seed {
 		seed.CardUpdates = append(seed.CardUpdates, *c)
 	}
 	slices.SortFunc(seed.CardUpdates, func(a, b fixture.CardUpdate) int { return cmp.Compare(a.ID, b.ID) })
+	for id, why := range s.closed {
+		seed.ClosedLinks = append(seed.ClosedLinks, fixture.ClosedLink{ID: id, Reason: why})
+	}
+	slices.SortFunc(seed.ClosedLinks, func(a, b fixture.ClosedLink) int { return cmp.Compare(a.ID, b.ID) })
 	return seed
 }
 
@@ -154,7 +184,7 @@ type Description struct {
 	Org fixture.Organization
 	// Subscription is nil when the organization has none.
 	Subscription *fixture.Subscription
-	// PastDue: an unpaid invoice's due date has passed.
+	// PastDue: an unpaid invoice (a charge, not a credit) has reached its due date.
 	PastDue bool
 }
 
@@ -199,10 +229,14 @@ func (s *State) Describe(user, orgID string) (Description, error) {
 	return d, nil
 }
 
+// pastDue reports whether an organization owes money: an unpaid invoice with a positive amount
+// whose due date is today or earlier. An invoice due today is owed today, so a renewal or a change
+// that the card on file could not pay shows past_due at once; an unpaid credit is owed by us, not
+// by the customer.
 func (s *State) pastDue(o *fixture.Organization) bool {
 	today := s.now.Format(time.DateOnly)
 	for _, inv := range o.Invoices {
-		if inv.Status == "unpaid" && inv.DueDate < today {
+		if inv.Status == "unpaid" && inv.DueDate <= today && Cents(inv.Amount) > 0 {
 			return true
 		}
 	}
@@ -331,7 +365,8 @@ func (s *State) Cancel(user, orgID string) error {
 	return nil
 }
 
-// addInvoice appends an invoice dated today, due dueIn later.
+// addInvoice appends an invoice dated today, due dueIn later. Its id is new among the invoices of
+// every organization.
 func (s *State) addInvoice(o *fixture.Organization, cents int64, paid bool, dueIn time.Duration) fixture.Invoice {
 	s.invoices++
 	status := "unpaid"
@@ -345,22 +380,19 @@ func (s *State) addInvoice(o *fixture.Organization, cents int64, paid bool, dueI
 		DueDate: s.now.Add(dueIn).Format(time.DateOnly),
 		Amount:  FormatCents(cents),
 	}
-	for s.invoiceExists(o, inv.ID) {
+	for s.invoiceIDs[inv.ID] {
 		inv.ID += "x"
 	}
+	s.invoiceIDs[inv.ID] = true
 	o.Invoices = append(o.Invoices, inv)
 	return inv
 }
 
-func (s *State) invoiceExists(o *fixture.Organization, id string) bool {
-	return slices.ContainsFunc(o.Invoices, func(inv fixture.Invoice) bool { return inv.ID == id })
-}
-
 // cardValid reports whether a card expiring in month exp ("YYYY-MM") is valid on the clock's day:
 // a card is valid through the last day of its month.
-func (s *State) cardValid(exp string) bool {
-	return exp >= s.now.Format("2006-01")
-}
+func (s *State) cardValid(exp string) bool { return cardValidOn(exp, s.now) }
+
+func cardValidOn(exp string, t time.Time) bool { return exp >= t.UTC().Format("2006-01") }
 
 // CheckoutView is what the hosted checkout page shows.
 type CheckoutView struct {
