@@ -1,7 +1,9 @@
 package contracttest
 
 import (
+	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +20,26 @@ func editJSON(ans *recorded, fn func(m map[string]any)) {
 	}
 	fn(m)
 	ans.body, _ = json.Marshal(m)
+}
+
+// datesInOrder gives the invoices of a history answer distinct dates from 2026-01-01 on, one day
+// apart, in list order (step 1: oldest first), or all the same date (step 0).
+func datesInOrder(m map[string]any, step int) {
+	list, _ := m["billing_history"].([]any)
+	day := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for i, inv := range list {
+		if inv, ok := inv.(map[string]any); ok {
+			inv["date"] = day.AddDate(0, 0, i*step).Format(time.DateOnly)
+		}
+	}
+}
+
+// withBody returns a copy of r that sends body.
+func withBody(r *http.Request, body []byte) *http.Request {
+	r2 := r.Clone(r.Context())
+	r2.Body = io.NopCloser(bytes.NewReader(body))
+	r2.ContentLength = int64(len(body))
+	return r2
 }
 
 func sub(m map[string]any) map[string]any {
@@ -132,16 +154,46 @@ func brokenVariants() []struct {
 				}
 			})
 		}},
-		{name: "history oldest first", want: "newest first", wrap: func(h http.Handler) http.Handler {
+		{name: "history oldest first", want: "expected newest first (dates never increasing), got 2026-01-02 after 2026-01-01", wrap: func(h http.Handler) http.Handler {
 			return rewrite(h, func(r *http.Request, a *recorded) {
 				if isAction(r, "list_billing") && a.status == 200 {
-					editJSON(a, func(m map[string]any) {
-						list, _ := m["billing_history"].([]any)
-						for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
-							list[i], list[j] = list[j], list[i]
-						}
-					})
+					editJSON(a, func(m map[string]any) { datesInOrder(m, 1) })
 				}
+			})
+		}},
+		{name: "a 500 with another error code", want: "/error/code", wrap: func(h http.Handler) http.Handler {
+			return rewrite(h, func(r *http.Request, a *recorded) {
+				if a.status == 500 {
+					a.body = []byte(`{"status":500,"error":{"code":"server_error","message":"down"}}`)
+				}
+			})
+		}},
+		{name: "a 500 that still updates", want: `"org's subscription is unchanged" (line`, wrap: func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if !isAction(r, "updatesubscription") {
+					h.ServeHTTP(w, r)
+					return
+				}
+				body, _ := io.ReadAll(r.Body)
+				first := httptest.NewRecorder()
+				h.ServeHTTP(first, withBody(r, body))
+				if first.Code == 500 { // the fault rule is used up: the same request now updates
+					h.ServeHTTP(httptest.NewRecorder(), withBody(r, body))
+				}
+				for k, v := range first.Header() {
+					w.Header()[k] = v
+				}
+				w.WriteHeader(first.Code)
+				_, _ = w.Write(first.Body.Bytes())
+			})
+		}},
+		{name: "history ignores a text body", want: "status: expected 415, got 200", wrap: func(h http.Handler) http.Handler {
+			return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if isAction(r, "list_billing") && strings.HasPrefix(r.Header.Get("Content-Type"), "text/") {
+					r = withBody(r, nil)
+					r.Header.Del("Content-Type")
+				}
+				h.ServeHTTP(w, r)
 			})
 		}},
 		{name: "rejected request changes state", want: "changed the state", wrap: func(h http.Handler) http.Handler {

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // decodeJSON decodes a body with numbers kept exact (json.Number).
@@ -52,98 +54,173 @@ func lookup(doc any, pointer string) (any, bool) {
 	return cur, true
 }
 
-// without returns a copy of doc with the members at the pointers removed.
-func without(doc any, pointers []string) any {
-	out := deepCopy(doc)
-	for _, p := range pointers {
-		if p == "" {
-			return nil
-		}
-		i := strings.LastIndex(p, "/")
-		parent, ok := lookup(out, p[:i])
-		if !ok {
-			continue
-		}
-		key := strings.NewReplacer("~1", "/", "~0", "~").Replace(p[i+1:])
-		if m, ok := parent.(map[string]any); ok {
-			delete(m, key)
-		}
+// compareJSON compares an expected value (from YAML) with an actual one (from JSON) with go-cmp.
+// Numbers compare by value (200 equals 200.0) and never equal strings ("3" is not 3); null only
+// equals null; arrays must have the same length. With subset, members the expectation does not
+// name are ignored, at every depth. The members (or array elements) at the ignore pointers are left
+// out, on both sides.
+func compareJSON(want, got any, subset bool, ignore []string) bodyDiff {
+	ignored := make(map[string]bool, len(ignore))
+	for _, p := range ignore {
+		ignored[p] = true
 	}
-	return out
+	opts := cmp.Options{
+		cmp.Comparer(numbersEqual),
+		cmp.FilterPath(func(p cmp.Path) bool { return len(ignored) > 0 && ignored[pointerOf(p)] }, cmp.Ignore()),
+	}
+	if subset {
+		opts = append(opts, cmp.FilterPath(absentFromExpectation, cmp.Ignore()))
+	}
+	rep := &pointerReporter{}
+	text := cmp.Diff(canonical(want), canonical(got), opts, cmp.Reporter(rep))
+	// go-cmp randomly indents with U+00A0 to keep callers from parsing its output; the report shows
+	// it to people, and two runs must give the same report.
+	text = strings.TrimRight(strings.ReplaceAll(text, "\u00a0", " "), "\n")
+	return bodyDiff{Pointers: rep.pointers(), Text: text}
 }
 
-func deepCopy(v any) any {
+// bodyDiff is a difference found by compareJSON.
+type bodyDiff struct {
+	// Pointers are the JSON pointers where the values differ, sorted ("/" for the whole document).
+	Pointers []string
+	// Text is go-cmp's report: "-" lines expected, "+" lines got.
+	Text string
+}
+
+func (d bodyDiff) empty() bool { return d.Text == "" }
+
+// where names the pointers where the values differ, at most five.
+func (d bodyDiff) where() string {
+	const most = 5
+	if len(d.Pointers) <= most {
+		return strings.Join(d.Pointers, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(d.Pointers[:most], ", "), len(d.Pointers)-most)
+}
+
+// canonical returns v with every number (int, float64 from YAML; json.Number from JSON) as a
+// float64 when a float64 holds it exactly, else as a json.Number: numbers then compare by value,
+// and go-cmp shows them as float64(3).
+func canonical(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, e := range x {
-			out[k] = deepCopy(e)
+			out[k] = canonical(e)
 		}
 		return out
 	case []any:
 		out := make([]any, len(x))
 		for i, e := range x {
-			out[i] = deepCopy(e)
+			out[i] = canonical(e)
 		}
 		return out
+	case int:
+		return canonicalNumber(json.Number(strconv.Itoa(x)))
+	case int64:
+		return canonicalNumber(json.Number(strconv.FormatInt(x, 10)))
+	case uint64:
+		return canonicalNumber(json.Number(strconv.FormatUint(x, 10)))
+	case float64:
+		return canonicalNumber(json.Number(strconv.FormatFloat(x, 'g', -1, 64)))
+	case json.Number:
+		return canonicalNumber(x)
 	default:
 		return v
 	}
 }
 
-// diffJSON compares an expected value (from YAML) with an actual one (from JSON) and returns one line
-// per difference, "-" for what was expected and "+" for what came, sorted by path. With subset,
-// members the expectation does not name are ignored.
-func diffJSON(want, got any, subset bool) []string {
-	var out []string
-	var walk func(path string, w, g any)
-	walk = func(path string, w, g any) {
-		name := path
-		if name == "" {
-			name = "/"
-		}
-		switch wv := w.(type) {
-		case map[string]any:
-			gv, ok := g.(map[string]any)
-			if !ok {
-				out = append(out, fmt.Sprintf("%s:\n  - %s\n  + %s", name, show(w), show(g)))
-				return
+// canonicalNumber depends only on the number's value, so equal numbers get equal forms.
+func canonicalNumber(n json.Number) any {
+	exact, ok := number(n)
+	if !ok {
+		return n
+	}
+	f, err := strconv.ParseFloat(n.String(), 64)
+	if err != nil {
+		return n
+	}
+	if back, ok := new(big.Rat).SetString(strconv.FormatFloat(f, 'g', -1, 64)); ok && back.Cmp(exact) == 0 {
+		return f
+	}
+	return n
+}
+
+// numbersEqual compares two JSON numbers by value.
+func numbersEqual(a, b json.Number) bool {
+	ra, okA := number(a)
+	rb, okB := number(b)
+	if okA && okB {
+		return ra.Cmp(rb) == 0
+	}
+	return a == b
+}
+
+func number(n json.Number) (*big.Rat, bool) {
+	s := n.String()
+	if len(s) > 400 { // refuse pathological exponents
+		return nil, false
+	}
+	return new(big.Rat).SetString(s)
+}
+
+// absentFromExpectation selects the members of the answer that the expectation does not name.
+func absentFromExpectation(p cmp.Path) bool {
+	if _, ok := p.Last().(cmp.MapIndex); !ok {
+		return false
+	}
+	want, _ := p.Last().Values()
+	return !want.IsValid()
+}
+
+// pointerOf renders a go-cmp path as a JSON pointer ("" for the whole document). Array indexes
+// are the answer's, or the expectation's for an element the answer lacks.
+func pointerOf(p cmp.Path) string {
+	var b strings.Builder
+	for _, step := range p {
+		switch s := step.(type) {
+		case cmp.MapIndex:
+			b.WriteByte('/')
+			b.WriteString(pointerEscaper.Replace(s.Key().String()))
+		case cmp.SliceIndex:
+			want, got := s.SplitKeys()
+			i := got
+			if i < 0 {
+				i = want
 			}
-			for _, k := range sortedKeys(wv) {
-				p := path + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-				ge, ok := gv[k]
-				if !ok {
-					out = append(out, fmt.Sprintf("%s:\n  - %s\n  + (absent)", p, show(wv[k])))
-					continue
-				}
-				walk(p, wv[k], ge)
-			}
-			if !subset {
-				for _, k := range sortedKeys(gv) {
-					if _, ok := wv[k]; !ok {
-						p := path + "/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k)
-						out = append(out, fmt.Sprintf("%s:\n  - (absent)\n  + %s", p, show(gv[k])))
-					}
-				}
-			}
-		case []any:
-			gv, ok := g.([]any)
-			if !ok || len(gv) != len(wv) {
-				out = append(out, fmt.Sprintf("%s:\n  - %s\n  + %s", name, show(w), show(g)))
-				return
-			}
-			for i := range wv {
-				walk(path+"/"+strconv.Itoa(i), wv[i], gv[i])
-			}
-		default:
-			if !scalarEqual(w, g) {
-				out = append(out, fmt.Sprintf("%s:\n  - %s\n  + %s", name, show(w), show(g)))
-			}
+			b.WriteByte('/')
+			b.WriteString(strconv.Itoa(i))
 		}
 	}
-	walk("", want, got)
-	return out
+	return b.String()
 }
+
+var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// pointerReporter collects the JSON pointers of the values go-cmp finds unequal.
+type pointerReporter struct {
+	path cmp.Path
+	seen map[string]bool
+}
+
+func (r *pointerReporter) PushStep(ps cmp.PathStep) { r.path = append(r.path, ps) }
+func (r *pointerReporter) PopStep()                 { r.path = r.path[:len(r.path)-1] }
+
+func (r *pointerReporter) Report(rs cmp.Result) {
+	if rs.Equal() {
+		return
+	}
+	if r.seen == nil {
+		r.seen = map[string]bool{}
+	}
+	p := pointerOf(r.path)
+	if p == "" {
+		p = "/"
+	}
+	r.seen[p] = true
+}
+
+func (r *pointerReporter) pointers() []string { return sortedKeys(r.seen) }
 
 func sortedKeys[V any](m map[string]V) []string {
 	keys := make([]string, 0, len(m))
@@ -152,50 +229,6 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
-}
-
-// scalarEqual compares two scalars: numbers by value (so 200 equals 200.0), never a number with a
-// string.
-func scalarEqual(w, g any) bool {
-	wn, wIsNum := number(w)
-	gn, gIsNum := number(g)
-	if wIsNum || gIsNum {
-		return wIsNum && gIsNum && wn.Cmp(gn) == 0
-	}
-	switch wv := w.(type) {
-	case nil:
-		return g == nil
-	case string:
-		gs, ok := g.(string)
-		return ok && gs == wv
-	case bool:
-		gb, ok := g.(bool)
-		return ok && gb == wv
-	}
-	return false
-}
-
-func number(v any) (*big.Rat, bool) {
-	var s string
-	switch x := v.(type) {
-	case json.Number:
-		s = x.String()
-	case int:
-		s = strconv.Itoa(x)
-	case int64:
-		s = strconv.FormatInt(x, 10)
-	case uint64:
-		s = strconv.FormatUint(x, 10)
-	case float64:
-		s = strconv.FormatFloat(x, 'g', -1, 64)
-	default:
-		return nil, false
-	}
-	if len(s) > 400 { // refuse pathological exponents
-		return nil, false
-	}
-	r, ok := new(big.Rat).SetString(s)
-	return r, ok
 }
 
 // show renders a value as compact JSON, truncated.

@@ -3,6 +3,7 @@ package contracttest
 import (
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -31,6 +32,10 @@ func TestLoadErrors(t *testing.T) {
 		"name: x\nsteps:\n  - request: {path: /a}\n    expect: {status: 99}\n": "bad.yaml:4: step 1: status",
 		"name: x\nsteps:\n  - request: {path: a}\n":                            "path must start with /",
 		"{{{": "bad.yaml: not YAML",
+		"name: x\nrequires: control\nsteps:\n  - control: fault\n":                          "bad.yaml:4: step 1: control fault needs body",
+		"name: x\nrequires: control\nsteps:\n  - control: clear_faults\n    link: a\n":      "bad.yaml:5: step 1: control clear_faults takes no link",
+		"name: x\nrequires: control\nsteps:\n  - control: clear_faults\n    body: {a: 1}\n": "bad.yaml:5: step 1: control clear_faults takes no body",
+		"name: x\nrequires: control\nsteps:\n  - control: faults\n    body: {a: 1}\n":       `bad.yaml:4: step 1: unknown control "faults"`,
 	}
 	for in, want := range cases {
 		_, err := ParseScenario("bad.yaml", []byte(in))
@@ -47,17 +52,60 @@ func TestLoadErrors(t *testing.T) {
 	}
 }
 
-func TestDiffJSON(t *testing.T) {
+func TestCompareJSON(t *testing.T) {
 	t.Parallel()
-	got, _ := decodeJSON([]byte(`{"a":{"b":"3","c":1},"d":[1,2]}`))
-	if d := diffJSON(map[string]any{"a": map[string]any{"b": "3"}}, got, true); len(d) != 0 {
-		t.Errorf("subset: %v", d)
+	got, _ := decodeJSON([]byte(`{"a":{"b":"3","c":1,"e":2.50,"big":12345678901234567891},"d":[1,{"x":1,"y":2}],"id":"inv_9","t/~":null}`))
+	type m = map[string]any
+	cases := []struct {
+		name     string
+		want     any
+		subset   bool
+		ignore   []string
+		pointers []string // nil: equal
+		lines    []string // lines the report must hold
+	}{
+		{name: "subset", want: m{"a": m{"b": "3"}}, subset: true},
+		{name: "nested subset in an array", want: m{"d": []any{1, m{"y": 2}}}, subset: true},
+		{name: "numbers by value", want: m{"a": m{"c": 1.0, "e": 2.5, "big": uint64(12345678901234567891)}}, subset: true},
+		{name: "big numbers exactly", want: m{"a": m{"big": uint64(12345678901234567890)}}, subset: true, pointers: []string{"/a/big"}},
+		{name: "number vs string", want: m{"a": m{"b": 3}}, subset: true, pointers: []string{"/a/b"},
+			lines: []string{`- "b": float64(3),`, `+ "b": string("3"),`}},
+		{name: "string vs number", want: m{"a": m{"c": "1"}}, subset: true, pointers: []string{"/a/c"}},
+		{name: "null only equals null", want: m{"t/~": ""}, subset: true, pointers: []string{"/t~1~0"}},
+		{name: "missing member", want: m{"a": m{"z": true}}, subset: true, pointers: []string{"/a/z"},
+			lines: []string{`- "z": bool(true),`}},
+		{name: "array length", want: m{"d": []any{1}}, subset: true, pointers: []string{"/d/1"}},
+		{name: "exact: an unnamed member", want: m{"a": m{"b": "3", "c": 1, "e": "2.50", "big": uint64(12345678901234567891)}, "d": []any{1, m{"x": 1, "y": 2}}, "t/~": nil},
+			pointers: []string{"/a/e", "/id"}, lines: []string{`+ "id": string("inv_9"),`}},
+		{name: "exact with ignore", want: m{"a": m{"b": "3", "c": 1, "e": 2.5, "big": uint64(12345678901234567891)}, "d": []any{1, m{"x": 1, "y": 2}}, "t/~": nil, "id": "inv_1"},
+			ignore: []string{"/id"}},
+		{name: "ignore an array element", want: m{"d": []any{1, "x"}}, subset: true, ignore: []string{"/d/1"}},
+		{name: "ignore everything", want: m{"nope": 1}, ignore: []string{""}},
+		{name: "root type", want: []any{}, subset: true, pointers: []string{"/"}},
 	}
-	if d := diffJSON(map[string]any{"a": map[string]any{"b": 3}}, got, true); len(d) != 1 || !strings.Contains(d[0], "/a/b") {
-		t.Errorf("number vs string: %v", d)
-	}
-	if d := diffJSON(map[string]any{"a": map[string]any{"b": "3"}, "d": []any{1, 2}}, got, false); len(d) != 1 || !strings.Contains(d[0], "/a/c") {
-		t.Errorf("exact: %v", d)
+	for _, c := range cases {
+		d := compareJSON(c.want, got, c.subset, c.ignore)
+		if c.pointers == nil {
+			if !d.empty() {
+				t.Errorf("%s: want equal, got %v\n%s", c.name, d.Pointers, d.Text)
+			}
+			continue
+		}
+		if !slices.Equal(d.Pointers, c.pointers) || d.empty() {
+			t.Errorf("%s: pointers %v, want %v\n%s", c.name, d.Pointers, c.pointers, d.Text)
+		}
+		var lines []string // with runs of blanks as one space: go-cmp aligns values
+		for _, l := range strings.Split(d.Text, "\n") {
+			lines = append(lines, strings.Join(strings.Fields(l), " "))
+		}
+		for _, line := range c.lines {
+			if !slices.Contains(lines, line) {
+				t.Errorf("%s: the report lacks the line %q:\n%s", c.name, line, d.Text)
+			}
+		}
+		if strings.Contains(d.Text, "\u00a0") {
+			t.Errorf("%s: non-breaking spaces in the report", c.name)
+		}
 	}
 }
 
@@ -82,6 +130,7 @@ func TestVars(t *testing.T) {
 func FuzzParseScenario(f *testing.F) {
 	f.Add([]byte("name: x\nsteps:\n  - request: {path: /a, query: {a: [b]}, body: {q: 1}}\n    expect: {status: 200, capture: {n: len(/x)}}\n"))
 	f.Add([]byte("name: y\nrequires: control\nsteps:\n  - control: complete_checkout\n    link: '{{l}}'\n"))
+	f.Add([]byte("name: z\nrequires: control\nsteps:\n  - control: fault\n    body: {action: '*', status: 500, count: 1}\n    expect: {status: 201}\n"))
 	f.Add([]byte("- [a, {b: c}]\n"))
 	f.Add([]byte("name: &a x\nsteps: *a\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -61,7 +61,9 @@ type Failure struct {
 	Line      int    `json:"line,omitempty"`
 	// Messages say what was expected and what came, one finding each.
 	Messages []string `json:"messages"`
-	// Diff is the body's difference, "-" expected and "+" got, per JSON pointer.
+	// Diff holds go-cmp's reports of the differences: the body ("-" expected, "+" got), each
+	// element of an each check (headed by its pointer), or each view the state check found
+	// changed (headed by "describe <org>" or "history <org>"; "-" before, "+" after).
 	Diff []string `json:"diff,omitempty"`
 	// Problems are the contract's findings on the answer, with field paths.
 	Problems []contract.Problem `json:"problems,omitempty"`

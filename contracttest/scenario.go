@@ -63,9 +63,31 @@ const (
 	ControlDeclineCheckout    = "decline_checkout"
 	ControlCompleteCardUpdate = "complete_card_update"
 	ControlDeclineCardUpdate  = "decline_card_update"
+	// ControlFault adds a fault rule (its body, e.g. {action: getorganization, status: 500,
+	// count: 1}); ControlClearFaults deletes the session's fault rules.
+	ControlFault       = "fault"
+	ControlClearFaults = "clear_faults"
 )
 
-var controlOps = []string{ControlReset, ControlCompleteCheckout, ControlDeclineCheckout, ControlCompleteCardUpdate, ControlDeclineCardUpdate}
+var controlOps = []string{ControlReset, ControlCompleteCheckout, ControlDeclineCheckout, ControlCompleteCardUpdate, ControlDeclineCardUpdate, ControlFault, ControlClearFaults}
+
+// controlCall is how a control operation is called: its method, its path (%s is the link's id
+// when it takes a link), whether it needs a body, and the status it answers on success.
+type controlCall struct {
+	method, path string
+	link, body   bool
+	status       int
+}
+
+var controlCalls = map[string]controlCall{
+	ControlReset:              {method: http.MethodPost, path: "/_mock/reset", status: http.StatusOK},
+	ControlCompleteCheckout:   {method: http.MethodPost, path: "/_mock/checkouts/%s/complete", link: true, status: http.StatusOK},
+	ControlDeclineCheckout:    {method: http.MethodPost, path: "/_mock/checkouts/%s/decline", link: true, status: http.StatusOK},
+	ControlCompleteCardUpdate: {method: http.MethodPost, path: "/_mock/card-updates/%s/complete", link: true, status: http.StatusOK},
+	ControlDeclineCardUpdate:  {method: http.MethodPost, path: "/_mock/card-updates/%s/decline", link: true, status: http.StatusOK},
+	ControlFault:              {method: http.MethodPost, path: "/_mock/faults", body: true, status: http.StatusCreated},
+	ControlClearFaults:        {method: http.MethodDelete, path: "/_mock/faults", status: http.StatusOK},
+}
 
 // Control is a call to the control API.
 type Control struct {
@@ -73,7 +95,7 @@ type Control struct {
 	Op string
 	// Link is a payment or update-card link (its last path segment is the id).
 	Link string
-	// Body is sent as JSON when set (e.g. {payment_exp: "2031-06"}).
+	// Body is sent as JSON when set (e.g. {payment_exp: "2031-06"}); ControlFault needs one.
 	Body    any
 	HasBody bool
 }
@@ -329,17 +351,27 @@ func parseStep(n *yaml.Node) (Step, error) {
 		if !slices.Contains(controlOps, c.Op) {
 			return st, at(m["control"], "unknown control %q (known: %s)", c.Op, strings.Join(controlOps, ", "))
 		}
+		call := controlCalls[c.Op]
 		if c.Link, err = str(m["link"]); err != nil {
 			return st, err
 		}
-		if c.Op != ControlReset && c.Link == "" {
+		switch {
+		case call.link && c.Link == "":
 			return st, at(n, "control %s needs link (e.g. \"{{link}}\", captured from an earlier step)", c.Op)
+		case !call.link && m["link"] != nil:
+			return st, at(m["link"], "control %s takes no link", c.Op)
 		}
 		if b := m["body"]; b != nil {
 			if c.Body, err = value(b); err != nil {
 				return st, err
 			}
 			c.HasBody = true
+		}
+		switch {
+		case call.body && !c.HasBody:
+			return st, at(n, "control %s needs body (e.g. {action: getorganization, status: 500, count: 1})", c.Op)
+		case c.HasBody && call.method != http.MethodPost:
+			return st, at(m["body"], "control %s takes no body", c.Op)
 		}
 		st.Control = c
 	default:

@@ -55,12 +55,13 @@ func (s *stepRunner) snapshot(ctx context.Context) (*snapshot, error) {
 	return snap, nil
 }
 
-// diff lists what changed between two snapshots, prefixed by "describe <org>" or "history <org>".
+// diff lists what changed between two snapshots: one go-cmp report ("-" before, "+" after) per
+// view that changed, headed by "describe <org>" or "history <org>" and the pointers that changed.
 func (a *snapshot) diff(b *snapshot) []string {
 	var out []string
 	for _, k := range a.keys {
-		for _, line := range diffJSON(a.views[k], b.views[k], false) {
-			out = append(out, k+" "+line)
+		if d := compareJSON(a.views[k], b.views[k], false, nil); !d.empty() {
+			out = append(out, fmt.Sprintf("%s (%s):\n%s", k, d.where(), d.Text))
 		}
 	}
 	return out

@@ -175,13 +175,13 @@ func (s *stepRunner) expect(e Expect, doc any, f *Failure) {
 			f.Messages = append(f.Messages, "the scenario is broken: expect.body: "+err.Error())
 			return
 		}
-		if d := diffJSON(without(want, e.Ignore), without(doc, e.Ignore), !e.Exact); len(d) > 0 {
+		if d := compareJSON(want, doc, !e.Exact, e.Ignore); !d.empty() {
 			mode := "a superset of"
 			if e.Exact {
 				mode = "exactly"
 			}
-			f.Messages = append(f.Messages, fmt.Sprintf("body: expected %s %s", mode, show(want)))
-			f.Diff = append(f.Diff, d...)
+			f.Messages = append(f.Messages, fmt.Sprintf("body: expected %s %s; differs at %s", mode, show(want), d.where()))
+			f.Diff = append(f.Diff, d.Text)
 		}
 	}
 	for _, p := range sortedKeys(e.Len) {
@@ -219,9 +219,10 @@ func (s *stepRunner) expect(e Expect, doc any, f *Failure) {
 			continue
 		}
 		for i, el := range arr {
-			if d := diffJSON(want, el, true); len(d) > 0 {
-				f.Messages = append(f.Messages, fmt.Sprintf("body %s/%d: expected to contain %s", p, i, show(want)))
-				f.Diff = append(f.Diff, prefixDiff(fmt.Sprintf("%s/%d", p, i), d)...)
+			if d := compareJSON(want, el, true, nil); !d.empty() {
+				at := fmt.Sprintf("%s/%d", p, i)
+				f.Messages = append(f.Messages, fmt.Sprintf("body %s: expected to contain %s; differs at %s", at, show(want), prefixPointers(at, d.Pointers)))
+				f.Diff = append(f.Diff, at+":\n"+d.Text)
 			}
 		}
 	}
@@ -249,24 +250,16 @@ func (s *stepRunner) expect(e Expect, doc any, f *Failure) {
 	}
 }
 
-func prefixDiff(prefix string, d []string) []string {
-	out := make([]string, len(d))
-	for i, line := range d {
-		if strings.HasPrefix(line, "/:") {
-			line = strings.TrimPrefix(line, "/")
+// prefixPointers renders pointers inside the element at prefix.
+func prefixPointers(prefix string, pointers []string) string {
+	out := make([]string, len(pointers))
+	for i, p := range pointers {
+		if p == "/" {
+			p = ""
 		}
-		out[i] = prefix + line
+		out[i] = prefix + p
 	}
-	return out
-}
-
-// controlPaths maps a control operation to its path; %s is the link's id.
-var controlPaths = map[string]string{
-	ControlReset:              "/_mock/reset",
-	ControlCompleteCheckout:   "/_mock/checkouts/%s/complete",
-	ControlDeclineCheckout:    "/_mock/checkouts/%s/decline",
-	ControlCompleteCardUpdate: "/_mock/card-updates/%s/complete",
-	ControlDeclineCardUpdate:  "/_mock/card-updates/%s/decline",
+	return bodyDiff{Pointers: out}.where()
 }
 
 // linkID returns the last path segment of a link.
@@ -285,8 +278,9 @@ func linkID(link string) (string, error) {
 // runControl calls the control API.
 func (s *stepRunner) runControl(ctx context.Context, st Step) *Failure {
 	c := st.Control
-	o := &outgoing{Method: http.MethodPost, Path: controlPaths[c.Op], Header: http.Header{}}
-	if c.Op != ControlReset {
+	call := controlCalls[c.Op]
+	o := &outgoing{Method: call.method, Path: call.path, Header: http.Header{}}
+	if call.link {
 		link, err := s.vars.expand(c.Link)
 		if err != nil {
 			return &Failure{Messages: []string{"the scenario is broken: link: " + err.Error()}}
@@ -314,7 +308,11 @@ func (s *stepRunner) runControl(ctx context.Context, st Step) *Failure {
 		return f
 	}
 	f.Answer = truncate(string(ans.Body), 600)
-	if want := expectedStatus(st.Expect); ans.Status != want {
+	want := st.Expect.Status
+	if want == 0 {
+		want = call.status
+	}
+	if ans.Status != want {
 		f.Messages = append(f.Messages, fmt.Sprintf("control %s: status: expected %d, got %d", c.Op, want, ans.Status))
 		return f
 	}

@@ -6,9 +6,11 @@ import (
 	"encoding/xml"
 	"flag"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +42,82 @@ func TestPathPrefix(t *testing.T) {
 	}
 }
 
+// TestSameDateAnyOrder: among invoices of one date the contract orders by creation, which a client
+// cannot see, so any order of same-date invoices passes.
+func TestSameDateAnyOrder(t *testing.T) {
+	t.Parallel()
+	h := rewrite(newMock(t), func(r *http.Request, a *recorded) {
+		if isAction(r, "list_billing") && a.status == 200 {
+			editJSON(a, func(m map[string]any) {
+				datesInOrder(m, 0)
+				list, _ := m["billing_history"].([]any)
+				slices.Reverse(list) // ids ascending: oldest created first
+			})
+		}
+	})
+	rep := execute(t, Options{BaseURL: serve(t, h)})
+	if !rep.OK() {
+		t.Fatalf("report:\n%s", text(t, rep))
+	}
+}
+
+func TestHistoryInvariant(t *testing.T) {
+	t.Parallel()
+	o := &outgoing{Method: http.MethodGet, Path: historyPath, Query: url.Values{"org_id": {"org_a"}}}
+	inv := func(id, date string) any { return map[string]any{"id": id, "date": date, "organization": "org_a"} }
+	cases := []struct {
+		list []any
+		want string // "" passes
+	}{
+		{nil, ""},
+		{[]any{inv("inv_2", "2026-02-01"), inv("inv_1", "2026-01-01")}, ""},
+		{[]any{inv("inv_1", "2026-01-01"), inv("inv_2", "2026-01-01"), inv("inv_0", "2025-12-31")}, ""},
+		{[]any{inv("inv_1", "2026-01-01"), inv("inv_2", "2026-02-01")}, "body /billing_history/1/date: expected newest first (dates never increasing), got 2026-02-01 after 2026-01-01"},
+	}
+	for i, c := range cases {
+		got := strings.Join(invariants(o, historyAction, map[string]any{"billing_history": c.list}), "; ")
+		if got != c.want {
+			t.Errorf("case %d: %q, want %q", i, got, c.want)
+		}
+	}
+}
+
+// TestDiffInReport: a body that does not match shows go-cmp's report, "-" expected and "+" got,
+// and the pointers that differ.
+func TestDiffInReport(t *testing.T) {
+	t.Parallel()
+	var skips http.Handler
+	for _, v := range brokenVariants() {
+		if v.name == "skips an update" {
+			skips = v.wrap(newMock(t))
+		}
+	}
+	rep := execute(t, Options{BaseURL: serve(t, skips), Run: regexp.MustCompile("^update-roundtrip$")})
+	out := text(t, rep)
+	var lines []string
+	for _, l := range strings.Split(out, "\n") {
+		lines = append(lines, strings.Join(strings.Fields(l), " "))
+	}
+	for _, want := range []string{
+		`step 4 "describe shows the new quantity" (line 16):`,
+		"diff (- expected, + got):",
+		`- "quantity": string("4"),`,
+		`+ "quantity": string("3"),`,
+		`... // 1 ignored entry`,
+	} {
+		if !slices.Contains(lines, want) {
+			t.Errorf("the report lacks the line %q:\n%s", want, out)
+		}
+	}
+	if !strings.Contains(out, "; differs at /response/subscription/quantity\n") {
+		t.Errorf("the report does not name the pointer:\n%s", out)
+	}
+	f := rep.Scenarios[0].Failures[0]
+	if len(f.Diff) != 1 || !strings.HasPrefix(f.Diff[0], "  map[string]any{\n") {
+		t.Errorf("Failure.Diff: %q", f.Diff)
+	}
+}
+
 // withoutControl answers every /_mock/ request with a 404.
 func withoutControl(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -58,15 +136,16 @@ func TestWithoutControlSkips(t *testing.T) {
 	base := serve(t, withoutControl(newMock(t)))
 	rep := execute(t, Options{BaseURL: base})
 	out := text(t, rep)
-	if !rep.OK() || rep.Control || rep.Skipped != 2 {
-		t.Fatalf("want 2 skips and a pass:\n%s", out)
+	needControl := []string{"card-update", "faults", "lifecycle", "prefer"}
+	if !rep.OK() || rep.Control || rep.Skipped != len(needControl) {
+		t.Fatalf("want %d skips and a pass:\n%s", len(needControl), out)
 	}
 	for _, sc := range rep.Scenarios {
-		if (sc.Name == "lifecycle" || sc.Name == "card-update") != (sc.Outcome == Skipped) {
+		if slices.Contains(needControl, sc.Name) != (sc.Outcome == Skipped) {
 			t.Errorf("%s: %s", sc.Name, sc.Outcome)
 		}
 	}
-	if !strings.HasSuffix(out, "passed, 0 failed, 2 skipped\n") {
+	if !strings.HasSuffix(out, "passed, 0 failed, 4 skipped\n") {
 		t.Errorf("last line:\n%s", out)
 	}
 
@@ -86,9 +165,33 @@ func TestRunFilter(t *testing.T) {
 
 func TestMinCoverage(t *testing.T) {
 	t.Parallel()
-	rep := execute(t, Options{BaseURL: serve(t, newMock(t)), MinCoverage: 99.5})
+	rep := execute(t, Options{BaseURL: serve(t, newMock(t)), MinCoverage: 99.5, Run: regexp.MustCompile("^read$")})
 	if rep.OK() || rep.Failed != 0 || !strings.Contains(text(t, rep), "-min-coverage") {
 		t.Fatalf("a coverage gap must fail the run:\n%s", text(t, rep))
+	}
+}
+
+// TestFullCoverage: against the mock the suite exercises every documented status of every action,
+// without the mock-only Prefer header (the prefer scenario is left out): fault rules give the 500s.
+func TestFullCoverage(t *testing.T) {
+	t.Parallel()
+	scenarios, err := loadOptionsScenarios(Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, sc := range scenarios {
+		if sc.Name != "prefer" {
+			names = append(names, regexp.QuoteMeta(sc.Name))
+		}
+	}
+	run := regexp.MustCompile("^(" + strings.Join(names, "|") + ")$")
+	base := serve(t, newMock(t))
+	for _, opts := range []Options{{BaseURL: base, MinCoverage: 100}, {BaseURL: base, MinCoverage: 100, Run: run}} {
+		rep := execute(t, opts)
+		if !rep.OK() || rep.Coverage.Percent != 100 || rep.Coverage.Exercised != rep.Coverage.Total {
+			t.Errorf("-min-coverage 100 (run %v) failed:\n%s", opts.Run, text(t, rep))
+		}
 	}
 }
 

@@ -58,6 +58,8 @@ func TestExitCodes(t *testing.T) {
 		{"broken target", []string{"-base-url", broken}, 1, "failed"},
 		{"mock", []string{"-base-url", good}, 0, " 0 failed, 0 skipped\n"},
 		{"run filter", []string{"-base-url", good, "-run", "^read$"}, 0, "1 passed, 0 failed, 0 skipped\n"},
+		{"full coverage", []string{"-base-url", good, "-min-coverage", "100"}, 0, " pairs exercised (100.0%)\n"},
+		{"coverage gap", []string{"-base-url", good, "-run", "^read$", "-min-coverage", "100"}, 1, "ERROR coverage "},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
