@@ -32,6 +32,21 @@ lint: ## gofmt, go vet, Spectral + Redocly on the specs, generated TypeScript ty
 	$(GO) vet ./...
 	bash tools/lint/lint.sh
 
+e2e: ## browser tests in Debian's chromium (playwright-core, node --test): the mock on a free loopback port, a cross-origin app, the hosted pages, the dashboard
+	bash e2e/run.sh
+
+# Go benchmarks of every action through the whole handler chain, next to a bare handler (ratios
+# printed; compare runs with benchstat), then the loopback load test (bench/loadtest.sh: wrk,
+# start-up, memory, the contract suite's time; Prism too when bench/prism is installed). Exits 1
+# when a target is missed. Not part of `make test`.
+BENCHCOUNT ?= 6
+bench: ## benchmarks, load test and the performance targets (see README, "Performance")
+	@mkdir -p bin/bench
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./mock/ >bin/bench/go.txt || { cat bin/bench/go.txt; exit 1; }
+	@cat bin/bench/go.txt
+	$(GO) run ./bench/benchtool ratios bin/bench/go.txt
+	bash bench/loadtest.sh
+
 contracttest: ## run the contract suite against BASE_URL (default: a mock you started with make run)
 	$(GO) run ./cmd/contracttest -base-url $${BASE_URL:-http://$(ADDR)}
 

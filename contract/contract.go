@@ -38,6 +38,9 @@ type Contract struct {
 	// unrouted holds the answers of requests that match no operation, by status (404, 405).
 	unrouted map[int]*openapi3.SchemaRef
 	options  *openapi3filter.Options
+	// responseOptions are the schema options kin-openapi's ValidateResponse derives from options
+	// on every call, derived once.
+	responseOptions []openapi3.SchemaValidationOption
 }
 
 type pathItem struct {
@@ -69,6 +72,16 @@ type action struct {
 	request  *openapi3.SchemaRef
 	integers []string
 	statuses []int
+	// fast holds, per documented status, what the fast path of ValidateResponse needs.
+	fast map[int]fastResponse
+}
+
+// fastResponse is one status of an action, prepared for the fast path of ValidateResponse: the
+// body's schema, and whether the fast path applies at all (it does not when the status declares
+// response headers, which only the slow path checks).
+type fastResponse struct {
+	schema *openapi3.Schema
+	ok     bool
 }
 
 var embedded = sync.OnceValues(func() (*Contract, error) { return Load(billingmock.OpenAPI()) })
@@ -100,6 +113,15 @@ func Load(data []byte) (*Contract, error) {
 		},
 	}
 	c.options.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string { return err.Reason })
+	// The same options, in the same order, as openapi3filter.ValidateResponse builds from c.options.
+	c.responseOptions = []openapi3.SchemaValidationOption{
+		openapi3.MultiErrors(),
+		openapi3.SetSchemaErrorMessageCustomizer(func(err *openapi3.SchemaError) string { return err.Reason }),
+	}
+	if doc.IsOpenAPI31OrLater() {
+		c.responseOptions = append(c.responseOptions, openapi3.EnableJSONSchema2020())
+	}
+	c.responseOptions = append(c.responseOptions, openapi3.VisitAsResponse())
 
 	if raw, ok := doc.Extensions["x-unrouted-responses"]; ok {
 		var refs map[string]json.RawMessage
@@ -167,6 +189,7 @@ func (c *Contract) buildOperation(path string, item *openapi3.PathItem, method s
 			o.generic.request = mt.Schema
 		}
 	}
+	o.generic.prepareFast()
 	raw, ok := op.Extensions["x-actions"]
 	if !ok {
 		return o, nil
@@ -232,7 +255,31 @@ func (c *Contract) buildAction(path string, item *openapi3.PathItem, method stri
 	}
 	slices.Sort(a.statuses)
 	a.route = &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: &derived}
+	a.prepareFast()
 	return a, nil
+}
+
+// prepareFast finds, once, each documented status's response schema for the fast path of
+// ValidateResponse, the way openapi3filter.ValidateResponse finds it on every call.
+func (a *action) prepareFast() {
+	a.fast = make(map[int]fastResponse, len(a.statuses))
+	for _, status := range a.statuses {
+		ref := a.route.Operation.Responses.Status(status)
+		if ref == nil || ref.Value == nil {
+			continue
+		}
+		headers := 0
+		for name := range ref.Value.Headers {
+			if name != "Content-Type" {
+				headers++
+			}
+		}
+		mt := ref.Value.Content.Get("application/json")
+		if headers > 0 || mt == nil || mt.Schema == nil || mt.Schema.Value == nil {
+			continue // the slow path decides
+		}
+		a.fast[status] = fastResponse{schema: mt.Schema.Value, ok: true}
+	}
 }
 
 // schema resolves "#/components/schemas/Name".

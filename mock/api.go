@@ -49,7 +49,8 @@ func (s *Server) actionFuncs() map[string]actionFunc {
 // fault rule of the session or a Prefer header may answer instead (see answerInstead).
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rec := recordOf(r.Context())
-	action := r.URL.Query().Get("action")
+	q := r.URL.Query() // parsed once for the whole request
+	action := q.Get("action")
 	rec.action = action
 	op, err := s.contract.Find(r.Method, r.URL.Path)
 	if err != nil {
@@ -63,17 +64,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.notFound(w, r)
 		return
 	}
-	session, aerr := sessionID(r)
+	session, aerr := sessionIDOf(r, q)
 	if aerr != nil {
 		s.respondError(w, r, action, aerr)
 		return
 	}
 	rec.session = session
-	rec.org = r.URL.Query().Get("org_id")
+	rec.org = q.Get("org_id")
 	if op.HasAction(action) && s.answerInstead(w, r, session, action) {
 		return
 	}
-	c, aerr := s.prepare(w, r, session)
+	c, aerr := s.prepare(w, r, q, session)
 	if aerr != nil {
 		s.respondError(w, r, action, aerr)
 		return
@@ -164,7 +165,7 @@ func (s *Server) answerExample(w http.ResponseWriter, r *http.Request, action st
 }
 
 // prepare reads, authenticates and validates a request, and decodes its parameters.
-func (s *Server) prepare(w http.ResponseWriter, r *http.Request, session string) (call, *apiError) {
+func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q url.Values, session string) (call, *apiError) {
 	body, aerr := readBody(w, r)
 	if aerr != nil {
 		return call{}, aerr
@@ -179,15 +180,14 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, session string)
 	if aerr != nil {
 		return call{}, aerr
 	}
-	if err := s.contract.ValidateRequest(r.Context(), r, body); err != nil {
+	if err := s.validateRequest(r, body); err != nil {
 		return call{}, validationError(err)
 	}
 	c := call{state: st, session: session, user: user, base: s.baseURL(r)}
-	members := map[string]json.RawMessage{}
+	var members map[string]json.RawMessage
 	if len(body) > 0 {
 		members, _ = contract.ParseObject(body) // validated above
 	}
-	q := r.URL.Query()
 	c.org = q.Get("org_id")
 	if raw, ok := members["org_id"]; ok && c.org == "" {
 		_ = json.Unmarshal(raw, &c.org)
@@ -282,6 +282,45 @@ func validationError(err error) *apiError {
 	return newError(http.StatusBadRequest, code, strings.Join(msgs, "; "))
 }
 
+// validateRequest is the contract's ValidateRequest, through the verdict cache when there is one.
+func (s *Server) validateRequest(r *http.Request, body []byte) error {
+	validate := func() error { return s.contract.ValidateRequest(r.Context(), r, body) }
+	if s.verdicts == nil {
+		return validate()
+	}
+	buf := s.verdicts.getBuf()
+	defer s.verdicts.putBuf(buf)
+	key, ok := requestKey(*buf, r, body)
+	*buf = key
+	if !ok {
+		return validate()
+	}
+	return s.verdicts.check(key, validate)
+}
+
+// validateResponse is the contract's ValidateResponse, through the verdict cache when there is one.
+func (s *Server) validateResponse(r *http.Request, action string, status int, h http.Header, body []byte) error {
+	validate := func() error {
+		return s.contract.ValidateResponse(r.Context(), contract.Response{
+			Method: r.Method, Path: r.URL.Path, Action: action, Status: status, Header: h, Body: body,
+		})
+	}
+	if s.verdicts == nil {
+		return validate()
+	}
+	buf := s.verdicts.getBuf()
+	defer s.verdicts.putBuf(buf)
+	key, ok := responseKey(*buf, r.Method, r.URL.Path, action, status, h, body)
+	*buf = key
+	if !ok {
+		return validate()
+	}
+	return s.verdicts.check(key, validate)
+}
+
+// jsonHeader is the header an answer without extra headers is validated with.
+var jsonHeader = http.Header{"Content-Type": {"application/json"}}
+
 // respondError answers with the error envelope.
 func (s *Server) respondError(w http.ResponseWriter, r *http.Request, action string, e *apiError) {
 	s.respond(w, r, action, e.Status, e.body(), e.Header)
@@ -291,13 +330,14 @@ func (s *Server) respondError(w http.ResponseWriter, r *http.Request, action str
 // answer that breaks the contract becomes a 500 naming the problem: a bug of the mock, never hidden.
 func (s *Server) respond(w http.ResponseWriter, r *http.Request, action string, status int, body []byte, header http.Header) {
 	if s.strict && strings.HasPrefix(r.URL.Path, "/v1/") {
-		h := http.Header{"Content-Type": {"application/json"}}
-		for k, v := range header {
-			h[k] = v
+		h := jsonHeader // read-only: the validation does not change it
+		if len(header) > 0 {
+			h = http.Header{"Content-Type": {"application/json"}}
+			for k, v := range header {
+				h[k] = v
+			}
 		}
-		err := s.contract.ValidateResponse(r.Context(), contract.Response{
-			Method: r.Method, Path: r.URL.Path, Action: action, Status: status, Header: h, Body: body,
-		})
+		err := s.validateResponse(r, action, status, h, body)
 		if err != nil {
 			s.logger.Error("the mock's answer breaks the contract", slog.String("error", err.Error()))
 			e := newError(http.StatusInternalServerError, "internal_error", "the mock's answer broke its own contract (a bug of the mock): "+err.Error())
@@ -394,6 +434,7 @@ func (s *Server) paymentLink(_ context.Context, c call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.rememberLink(c, chk.ID)
 	return linkJSON{Status: http.StatusOK, Response: pageLink(c.base, checkoutPath, chk.ID, c.session)}, nil
 }
 
@@ -402,7 +443,16 @@ func (s *Server) updateCardLink(_ context.Context, c call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.rememberLink(c, upd.ID)
 	return linkJSON{Status: http.StatusOK, Response: pageLink(c.base, updateCardPath, upd.ID, c.session)}, nil
+}
+
+// rememberLink counts a link handed out in the call's session; beyond -max-pending-links the
+// session's oldest link is forgotten, so that no client can make a session grow without bound.
+func (s *Server) rememberLink(c call, id string) {
+	if old, full := s.sessions.session(c.session).links.push(id); full {
+		c.state.ForgetLink(old)
+	}
 }
 
 func (s *Server) updateSubscription(_ context.Context, c call) (any, error) {

@@ -71,10 +71,14 @@ func (e *apiError) body() []byte {
 // writeJSON writes a JSON answer.
 func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
+	h["Content-Type"] = []string{"application/json"}
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	h["Cache-Control"] = []string{"no-store"}
 	w.WriteHeader(status)
+	if sw, ok := w.(*statusWriter); ok {
+		_, _ = sw.writeImmutable(body) // body is not changed after this
+		return
+	}
 	_, _ = w.Write(body)
 }
 

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -46,6 +47,14 @@ type Options struct {
 	JournalSize int
 	// MaxFaults bounds each session's fault rules; 0 means DefaultMaxFaults.
 	MaxFaults int
+	// MaxPendingLinks bounds the payment and update-card links each session remembers; 0 means
+	// DefaultMaxPendingLinks. Handing out one more forgets the oldest (its page then answers 404
+	// link_not_found): getpaymentlink documents no 429 or 503, so the mock never refuses a link.
+	MaxPendingLinks int
+	// ValidationCache is the number of "valid" verdicts of request and answer validation kept, keyed
+	// by every input of the validation (see verdictCache); 0 means DefaultValidationCache, a negative
+	// number turns the cache off (every request and answer is then validated in full).
+	ValidationCache int
 	// Latency delays every answer of the billing API and the hosted pages by a duration drawn
 	// uniformly from [Latency.Min, Latency.Max]; the zero value adds none.
 	Latency Latency
@@ -106,6 +115,9 @@ type Server struct {
 	latency   Latency
 	pages     *pages
 	actions   map[string]actionFunc
+	verdicts  *verdictCache
+	// apiPaths are the billing API's fixed paths, answered without the router.
+	apiPaths map[string]bool
 }
 
 // New builds a Server: it loads the contract and seed (embedded ones unless given), builds the
@@ -152,7 +164,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		contract:  c,
 		seed:      seed,
-		sessions:  newSessions(seed, maxSessions, opts.JournalSize, opts.MaxFaults),
+		sessions:  newSessions(seed, maxSessions, opts.JournalSize, opts.MaxFaults, opts.MaxPendingLinks),
 		publicURL: strings.TrimSuffix(opts.PublicURL, "/"),
 		cors:      cors,
 		logger:    logger,
@@ -161,6 +173,11 @@ func New(opts Options) (*Server, error) {
 		examples:  examples,
 		latency:   opts.Latency,
 	}
+	cacheSize := opts.ValidationCache
+	if cacheSize == 0 {
+		cacheSize = DefaultValidationCache
+	}
+	s.verdicts = newVerdictCache(cacheSize)
 	s.actions = s.actionFuncs()
 	s.handler = s.recoverer(s.logRequests(s.cors.wrap(s.delay(s.routes()))))
 	return s, nil
@@ -172,14 +189,29 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.S
 func (s *Server) routes() http.Handler {
 	r := mux.NewRouter()
 	s.router = r
+	apiPaths := map[string]bool{}
 	for _, op := range s.contract.Operations() {
 		r.Path(op.Path).HandlerFunc(s.serveAPI)
+		if !strings.Contains(op.Path, "{") {
+			apiPaths[op.Path] = true
+		}
 	}
+	s.apiPaths = apiPaths
 	s.controlRoutes(r)
+	s.dashboardRoutes(r)
 	s.pageRoutes(r)
 	r.NotFoundHandler = http.HandlerFunc(s.notFound)
 	r.MethodNotAllowedHandler = http.HandlerFunc(s.methodNotAllowed)
-	return r
+	// The billing API's paths are fixed strings: a map finds them without walking the router's
+	// regular expressions. The router sends exactly these paths to serveAPI too (a path that needs
+	// cleaning is not in the map, so the router still redirects it).
+	return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if s.apiPaths[req.URL.Path] {
+			s.serveAPI(w, req)
+			return
+		}
+		r.ServeHTTP(w, req)
+	})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
@@ -210,9 +242,17 @@ func (s *Server) allowedMethods(r *http.Request) string {
 // sessionID returns the request's session id (X-Mock-Session, or the session query parameter that
 // hosted-page links carry).
 func sessionID(r *http.Request) (string, *apiError) {
+	return sessionIDOf(r, nil)
+}
+
+// sessionIDOf is sessionID with the request's query string already parsed (q may be nil).
+func sessionIDOf(r *http.Request, q url.Values) (string, *apiError) {
 	id := r.Header.Get(SessionHeader)
 	if id == "" {
-		id = r.URL.Query().Get("session")
+		if q == nil {
+			q = r.URL.Query()
+		}
+		id = q.Get("session")
 	}
 	if len(id) > maxSessionIDLen {
 		return "", newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("%s is over %d characters", SessionHeader, maxSessionIDLen))
@@ -262,6 +302,12 @@ type statusWriter struct {
 	body    []byte
 }
 
+// recordingWriter is a statusWriter and its request's record, allocated together.
+type recordingWriter struct {
+	statusWriter
+	rec requestRecord
+}
+
 func (w *statusWriter) WriteHeader(status int) {
 	if w.status == 0 {
 		w.status = status
@@ -276,6 +322,20 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	if w.capture && len(w.body) <= journalBodyLimit {
 		w.body = append(w.body, b[:min(len(b), journalBodyLimit+1-len(w.body))]...)
 	}
+	return w.ResponseWriter.Write(b)
+}
+
+// writeImmutable is Write for a body its caller never changes afterwards (writeJSON's): the
+// journal keeps it by reference instead of copying it.
+func (w *statusWriter) writeImmutable(b []byte) (int, error) {
+	if !w.capture || w.body != nil {
+		return w.Write(b)
+	}
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n := min(len(b), journalBodyLimit+1)
+	w.body = b[:n:n]
 	return w.ResponseWriter.Write(b)
 }
 
@@ -296,8 +356,10 @@ func journaled(r *http.Request) bool {
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		rec := &requestRecord{}
-		sw := &statusWriter{ResponseWriter: w, capture: journaled(r)}
+		// One allocation for the writer and the record.
+		rw := &recordingWriter{statusWriter: statusWriter{ResponseWriter: w, capture: journaled(r)}}
+		rec, sw := &rw.rec, &rw.statusWriter
+		ctx := r.Context()
 		defer func() {
 			v := recover()
 			elapsed := time.Since(start)
@@ -305,15 +367,17 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 			if rec.dropped {
 				status = 0
 			}
-			s.logger.LogAttrs(r.Context(), slog.LevelInfo, "request",
-				slog.String("method", r.Method),
-				slog.String("path", r.URL.Path),
-				slog.String("action", rec.action),
-				slog.String("org", rec.org),
-				slog.String("session", rec.session),
-				slog.Int("status", status),
-				slog.Duration("duration", elapsed),
-			)
+			if s.logger.Enabled(ctx, slog.LevelInfo) {
+				s.logger.LogAttrs(ctx, slog.LevelInfo, "request",
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.String("action", rec.action),
+					slog.String("org", rec.org),
+					slog.String("session", rec.session),
+					slog.Int("status", status),
+					slog.Duration("duration", elapsed),
+				)
+			}
 			if sw.capture && (v == nil || rec.dropped) {
 				s.sessions.session(rec.session).journal.add(journalEntry{
 					Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
@@ -326,7 +390,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 				panic(v)
 			}
 		}()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), recordKey{}, rec)))
+		next.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, recordKey{}, rec)))
 	})
 }
 

@@ -21,11 +21,12 @@ type sessions struct {
 	mu   sync.Mutex
 	seed *fixture.Seed
 	max  int
-	// journalSize and maxFaults bound each session's journal and fault rules.
-	journalSize, maxFaults int
-	byID                   map[string]*list.Element
-	lru                    *list.List // of *session, most recently used first
-	def                    *session
+	// journalSize and maxFaults bound each session's journal and fault rules; maxLinks the payment
+	// and update-card links each session remembers.
+	journalSize, maxFaults, maxLinks int
+	byID                             map[string]*list.Element
+	lru                              *list.List // of *session, most recently used first
+	def                              *session
 }
 
 // session is one session's state, with its request journal and fault rules. The journal and the
@@ -36,16 +37,53 @@ type session struct {
 	state   *state.State
 	journal *journal
 	faults  *faultSet
+	links   *linkRing
 }
 
-func newSessions(seed *fixture.Seed, max, journalSize, maxFaults int) *sessions {
-	ss := &sessions{seed: seed, max: max, journalSize: journalSize, maxFaults: maxFaults, byID: make(map[string]*list.Element), lru: list.New()}
+// DefaultMaxPendingLinks is the number of payment and update-card links a session remembers when
+// Options.MaxPendingLinks is 0.
+const DefaultMaxPendingLinks = 1000
+
+// linkRing remembers, oldest first, the ids of the links the billing API handed out in a session,
+// at most max of them.
+type linkRing struct {
+	mu   sync.Mutex
+	max  int
+	ids  []string // grows to max, then is a ring whose oldest entry is at next
+	next int
+}
+
+// push remembers an id; when max ids are remembered already it forgets the oldest and returns it.
+func (lr *linkRing) push(id string) (evicted string, ok bool) {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	if len(lr.ids) < lr.max {
+		lr.ids = append(lr.ids, id)
+		return "", false
+	}
+	evicted = lr.ids[lr.next]
+	lr.ids[lr.next] = id
+	lr.next = (lr.next + 1) % len(lr.ids)
+	return evicted, true
+}
+
+func (lr *linkRing) reset() {
+	lr.mu.Lock()
+	defer lr.mu.Unlock()
+	lr.ids, lr.next = nil, 0
+}
+
+func newSessions(seed *fixture.Seed, max, journalSize, maxFaults, maxLinks int) *sessions {
+	if maxLinks <= 0 {
+		maxLinks = DefaultMaxPendingLinks
+	}
+	ss := &sessions{seed: seed, max: max, journalSize: journalSize, maxFaults: maxFaults, maxLinks: maxLinks, byID: make(map[string]*list.Element), lru: list.New()}
 	ss.def = ss.newSession("")
 	return ss
 }
 
 func (ss *sessions) newSession(id string) *session {
-	return &session{id: id, state: state.New(ss.seed), journal: newJournal(ss.journalSize), faults: newFaultSet(ss.maxFaults)}
+	return &session{id: id, state: state.New(ss.seed), journal: newJournal(ss.journalSize), faults: newFaultSet(ss.maxFaults), links: &linkRing{max: max(ss.maxLinks, 1)}}
 }
 
 // session returns a session's journal and faults, creating the session from the seed on first use.
@@ -66,7 +104,9 @@ func (ss *sessions) get(id string) *state.State {
 func (ss *sessions) replace(id string, st *state.State) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
-	ss.entry(id).state = st
+	e := ss.entry(id)
+	e.state = st
+	e.links.reset() // the remembered links were the old state's
 }
 
 // entry finds or makes a session; ss.mu must be held.

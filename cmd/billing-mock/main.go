@@ -53,6 +53,11 @@ type config struct {
 	journalSize int
 	maxFaults   int
 	latency     string
+	// Hardening and performance.
+	maxPendingLinks int
+	maxHeaderBytes  int
+	validationCache int
+	headerTimeout   time.Duration
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -71,6 +76,10 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.maxSessions, "max-sessions", mock.DefaultMaxSessions, "X-Mock-Session sessions kept; beyond it the least recently used is dropped")
 	fs.IntVar(&c.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept in each session's journal (GET /_mock/requests)")
 	fs.IntVar(&c.maxFaults, "max-faults", mock.DefaultMaxFaults, "fault rules each session may hold (POST /_mock/faults)")
+	fs.IntVar(&c.maxPendingLinks, "max-pending-links", mock.DefaultMaxPendingLinks, "payment and update-card links each session remembers; handing out one more forgets the oldest (its page then answers 404)")
+	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted; a larger one is answered 431")
+	fs.DurationVar(&c.headerTimeout, "read-header-timeout", 5*time.Second, "time a client has to send the request line and headers (slow clients are cut off)")
+	fs.IntVar(&c.validationCache, "validation-cache", mock.DefaultValidationCache, "valid verdicts of request and answer validation remembered, keyed by every input of the validation (0: off)")
 	fs.StringVar(&c.latency, "latency", "", "delay every billing API answer and hosted page: a duration (250ms) or a range (100ms-800ms)")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n\nServes a stateful mock of the Cloud Plans billing API.\n\nFlags:\n")
@@ -82,6 +91,18 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	if fs.NArg() > 0 {
 		fs.Usage()
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if c.maxSessions < 1 || c.journalSize < 1 || c.maxFaults < 1 || c.maxPendingLinks < 1 {
+		return c, errors.New("-max-sessions, -journal-size, -max-faults and -max-pending-links must be at least 1")
+	}
+	if c.maxHeaderBytes < 4<<10 || c.maxHeaderBytes > 1<<20 {
+		return c, errors.New("-max-header-bytes must be from 4096 to 1048576")
+	}
+	if c.headerTimeout <= 0 || c.headerTimeout > time.Minute {
+		return c, errors.New("-read-header-timeout must be from 1ns to 1m")
+	}
+	if c.validationCache < 0 {
+		return c, errors.New("-validation-cache must be 0 (off) or more")
 	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("-log-format must be text or json, not %q", c.logFormat)
@@ -95,7 +116,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions, JournalSize: c.journalSize, MaxFaults: c.maxFaults}
+	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions, JournalSize: c.journalSize, MaxFaults: c.maxFaults, MaxPendingLinks: c.maxPendingLinks}
+	opts.ValidationCache = c.validationCache
+	if c.validationCache == 0 {
+		opts.ValidationCache = -1 // off
+	}
 	if opts.Latency, err = mock.ParseLatency(c.latency); err != nil {
 		return fmt.Errorf("-latency: %w", err)
 	}
@@ -143,11 +168,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	hs := &http.Server{
 		Handler:           srv,
-		ReadHeaderTimeout: 5 * time.Second,
+		ReadHeaderTimeout: c.headerTimeout,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      30 * time.Second,
 		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    c.maxHeaderBytes,
 	}
 	base := "http://" + ln.Addr().String()
 	if c.quiet {
@@ -169,6 +194,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	return nil
 }
+
+// defaultMaxHeaderBytes bounds the request line and headers (net/http answers 431 beyond it).
+const defaultMaxHeaderBytes = 64 << 10
 
 func printBanner(w io.Writer, base string) {
 	fmt.Fprintf(w, `Cloud Plans billing mock listening on %[1]s

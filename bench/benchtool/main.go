@@ -1,0 +1,329 @@
+// Command benchtool is the helper of `make bench` (bench/loadtest.sh):
+//
+//	benchtool ratios FILE            each Go benchmark's median ns/op as a ratio to BenchmarkReference
+//	benchtool startup BIN ARGS...    start BIN, print the milliseconds to its first 200 answer and its PID
+//	benchtool rss PID                print the resident set size of PID, in MiB
+//	benchtool sessions URL N         make N live sessions (a describe and an update in each)
+//	benchtool check FILE             print the load-test table and exit 1 when a target is missed
+//
+// It only talks to the loopback addresses it is given and stops only the processes it started.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		usage()
+	}
+	var err error
+	switch args := os.Args[2:]; os.Args[1] {
+	case "ratios":
+		err = need(args, 1, func() error { return ratios(args[0]) })
+	case "startup":
+		err = need(args, 1, func() error { return startup(args[0], args[1:]) })
+	case "rss":
+		err = need(args, 1, func() error {
+			mib, err := rss(args[0])
+			if err == nil {
+				fmt.Printf("%.1f\n", mib)
+			}
+			return err
+		})
+	case "sessions":
+		err = need(args, 2, func() error { return sessions(args[0], args[1]) })
+	case "check":
+		err = need(args, 1, func() error { return check(args[0]) })
+	default:
+		usage()
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchtool:", err)
+		os.Exit(1)
+	}
+}
+
+func usage() {
+	fmt.Fprintln(os.Stderr, "usage: benchtool ratios FILE | startup BIN ARGS... | rss PID | sessions URL N | check FILE")
+	os.Exit(2)
+}
+
+func need(args []string, n int, f func() error) error {
+	if len(args) < n {
+		usage()
+	}
+	return f()
+}
+
+// benchLine matches one line of `go test -bench -benchmem` output.
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op\s+([\d.]+) allocs/op)?`)
+
+// ratios prints, per benchmark, the median of its runs (-count) and its ratio to BenchmarkReference.
+func ratios(file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	type runs struct{ ns, bytes, allocs []float64 }
+	byName := map[string]*runs{}
+	var order []string
+	for _, line := range strings.Split(string(data), "\n") {
+		m := benchLine.FindStringSubmatch(line)
+		if m == nil {
+			continue
+		}
+		r := byName[m[1]]
+		if r == nil {
+			r = &runs{}
+			byName[m[1]] = r
+			order = append(order, m[1])
+		}
+		ns, _ := strconv.ParseFloat(m[2], 64)
+		b, _ := strconv.ParseFloat(m[3], 64)
+		a, _ := strconv.ParseFloat(m[4], 64)
+		r.ns, r.bytes, r.allocs = append(r.ns, ns), append(r.bytes, b), append(r.allocs, a)
+	}
+	ref := byName["BenchmarkReference"]
+	if ref == nil {
+		return errors.New("no BenchmarkReference in " + file)
+	}
+	refNS := median(ref.ns)
+	fmt.Printf("%-48s %12s %10s %8s %10s\n", "benchmark (median of runs)", "ns/op", "B/op", "allocs", "× reference")
+	for _, name := range order {
+		r := byName[name]
+		fmt.Printf("%-48s %12.0f %10.0f %8.0f %10.1f\n", name, median(r.ns), median(r.bytes), median(r.allocs), median(r.ns)/refNS)
+	}
+	return nil
+}
+
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	sort.Float64s(s)
+	if len(s) == 0 {
+		return 0
+	}
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// startup starts a billing mock (ARGS must include -addr 127.0.0.1:PORT) and prints the time from
+// the start of the process to its first 200 answer to a describe, then "pid=N". The process keeps
+// running; the caller stops it by that PID.
+func startup(bin string, args []string) error {
+	addr := ""
+	for i, a := range args {
+		if a == "-addr" && i+1 < len(args) {
+			addr = args[i+1]
+		}
+	}
+	if addr == "" {
+		return errors.New("startup: give -addr 127.0.0.1:PORT")
+	}
+	url := "http://" + addr + "/v1/organizations/billing/describe?action=getorganization&org_id=org_acme"
+	client := &http.Client{Timeout: time.Second}
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = io.Discard, os.Stderr
+	start := time.Now()
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	deadline := start.Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer tok_owner")
+		resp, err := client.Do(req)
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				fmt.Printf("startup_ms=%.1f pid=%d\n", float64(time.Since(start).Microseconds())/1000, cmd.Process.Pid)
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	_ = cmd.Process.Kill()
+	return errors.New("startup: no 200 answer within 10s")
+}
+
+// rss reads VmRSS of a process, in MiB.
+func rss(pid string) (float64, error) {
+	data, err := os.ReadFile("/proc/" + pid + "/status")
+	if err != nil {
+		return 0, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		if rest, ok := strings.CutPrefix(sc.Text(), "VmRSS:"); ok {
+			f := strings.Fields(rest)
+			kb, err := strconv.ParseFloat(f[0], 64)
+			return kb / 1024, err
+		}
+	}
+	return 0, errors.New("no VmRSS for " + pid)
+}
+
+// sessions makes n live sessions on a mock: in each, a describe and a quantity change (an invoice).
+func sessions(base, count string) error {
+	n, err := strconv.Atoi(count)
+	if err != nil || n < 1 || n > 100000 {
+		return errors.New("sessions: N must be from 1 to 100000")
+	}
+	client := &http.Client{Timeout: 5 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 8}}
+	do := func(method, target, session, body string) error {
+		var rd io.Reader
+		if body != "" {
+			rd = strings.NewReader(body)
+		}
+		req, _ := http.NewRequest(method, base+target, rd)
+		req.Header.Set("Authorization", "Bearer tok_owner")
+		req.Header.Set("X-Mock-Session", session)
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%s %s: status %d", method, target, resp.StatusCode)
+		}
+		return nil
+	}
+	var wg sync.WaitGroup
+	errc := make(chan error, 8)
+	next := make(chan int)
+	for range 8 {
+		wg.Go(func() {
+			for i := range next {
+				s := "bench-session-" + strconv.Itoa(i)
+				if err := do("GET", "/v1/organizations/billing/describe?action=getorganization&org_id=org_acme", s, ""); err != nil {
+					errc <- err
+					return
+				}
+				if err := do("POST", "/v1/organizations/billing/update?action=updatesubscription", s, `{"org_id":"org_acme","quantity":5}`); err != nil {
+					errc <- err
+					return
+				}
+			}
+		})
+	}
+	go func() {
+		defer close(next)
+		for i := range n {
+			select {
+			case next <- i:
+			case err := <-errc:
+				errc <- err
+				return
+			}
+		}
+	}()
+	wg.Wait()
+	select {
+	case err := <-errc:
+		return err
+	default:
+		return nil
+	}
+}
+
+// check reads the load test's results (lines "key value") and prints the table and the targets.
+func check(file string) error {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	v := map[string]float64{}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 {
+			if x, err := strconv.ParseFloat(f[1], 64); err == nil {
+				v[f[0]] = x
+			}
+		}
+	}
+	get := func(k string) float64 { return v[k] }
+	fmt.Printf("\n%-10s %-6s %-9s %10s %9s %9s %12s\n", "server", "conns", "request", "req/s", "p50 ms", "p99 ms", "req/s ÷ ref")
+	for _, server := range []string{"reference", "mock", "mocknocache", "prism"} {
+		for _, c := range []string{"10", "50"} {
+			for _, ep := range []string{"describe", "history", "update"} {
+				k := server + "." + ep + "." + c
+				if _, ok := v[k+".rps"]; !ok {
+					continue
+				}
+				ref := get("reference." + ep + "." + c + ".rps")
+				fmt.Printf("%-10s %-6s %-9s %10.0f %9.2f %9.2f %11.0f%%\n", server, c, ep, get(k+".rps"), get(k+".p50"), get(k+".p99"), 100*get(k+".rps")/ref)
+			}
+		}
+	}
+	type target struct {
+		name   string
+		got    float64
+		want   float64
+		atMost bool
+		unit   string
+	}
+	targets := []target{
+		{"describe req/s ÷ reference (50 conns)", pct(get("mock.describe.50.rps"), get("reference.describe.50.rps")), 50, false, "%"},
+		{"describe req/s ÷ reference (10 conns)", pct(get("mock.describe.10.rps"), get("reference.describe.10.rps")), 50, false, "%"},
+		{"history req/s ÷ reference (50 conns)", pct(get("mock.history.50.rps"), get("reference.history.50.rps")), 50, false, "%"},
+		{"history req/s ÷ reference (10 conns)", pct(get("mock.history.10.rps"), get("reference.history.10.rps")), 50, false, "%"},
+		{"update req/s ÷ reference (50 conns)", pct(get("mock.update.50.rps"), get("reference.update.50.rps")), 35, false, "%"},
+		{"update req/s ÷ reference (10 conns)", pct(get("mock.update.10.rps"), get("reference.update.10.rps")), 35, false, "%"},
+		{"describe p99 ÷ reference p99 (50 conns)", get("mock.describe.50.p99") / get("reference.describe.50.p99"), 2, true, "×"},
+		{"history p99 ÷ reference p99 (50 conns)", get("mock.history.50.p99") / get("reference.history.50.p99"), 2, true, "×"},
+		{"update p99 ÷ reference p99 (50 conns)", get("mock.update.50.p99") / get("reference.update.50.p99"), 2, true, "×"},
+		{"start-up to the first 200", get("startup.ms"), 50, true, "ms"},
+		{"RSS idle", get("rss.idle"), 20, true, "MiB"},
+		{"RSS added by 1,000 live sessions", get("rss.sessions") - get("rss.idle"), 50, true, "MiB"},
+		{"contract suite against the mock", get("contracttest.s"), 3, true, "s"},
+	}
+	fmt.Printf("\n%-44s %10s %10s  %s\n", "target", "measured", "target", "")
+	missed := 0
+	for _, t := range targets {
+		ok := t.got >= t.want
+		cmp := "≥"
+		if t.atMost {
+			ok, cmp = t.got <= t.want, "≤"
+		}
+		verdict := "met"
+		if !ok {
+			verdict, missed = "MISSED", missed+1
+		}
+		fmt.Printf("%-44s %9.1f%-2s %s%7.1f%-2s  %s\n", t.name, t.got, t.unit, cmp, t.want, t.unit, verdict)
+	}
+	if _, ok := v["rss.million"]; ok {
+		fmt.Printf("%-44s %9.1fMiB (after %.0f requests; informational)\n", "RSS after the 1M-request run", get("rss.million"), get("million.requests"))
+	}
+	if missed > 0 {
+		return fmt.Errorf("%d target(s) missed", missed)
+	}
+	return nil
+}
+
+func pct(a, b float64) float64 {
+	if b == 0 {
+		return 0
+	}
+	return 100 * a / b
+}

@@ -1,0 +1,187 @@
+#!/usr/bin/env bash
+# The loopback load test of `make bench`: wrk against the mock and against a bare net/http server
+# (bench/reference), each on CPU 0 while wrk runs on CPU 1, at 10 and 50 connections, for describe,
+# history and an update; then start-up time, RSS idle, after ~1M requests and with 1,000 live
+# sessions, and the contract suite's wall time against the mock. With PRISM=1 (the default when
+# bench/prism/node_modules exists) Prism's mock of openapi.yaml is measured the same way.
+# It prints the table and exits 1 when a target is missed. Everything listens on 127.0.0.1 only,
+# and only the processes this script started are stopped, by PID.
+#
+# Environment: DURATION (each wrk run, default 10s), MILLION (requests of the memory run, default
+# 1000000), PRISM (1/0), NOCACHE (1: also measure the mock with -validation-cache 0; default 1).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+DURATION=${DURATION:-10s}
+MILLION=${MILLION:-1000000}
+NOCACHE=${NOCACHE:-1}
+if [[ -z "${PRISM:-}" ]]; then
+  PRISM=0
+  [[ -x bench/prism/node_modules/.bin/prism ]] && PRISM=1
+fi
+OUT=bin/bench
+mkdir -p "$OUT"
+RESULTS=$OUT/results.txt
+: >"$RESULTS"
+
+PIDS=()
+cleanup() {
+  local pid
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+
+stop() { # stop one process this script started
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+if ! command -v wrk >/dev/null; then
+  echo "loadtest: installing wrk from Debian" >&2
+  apt-get install -y wrk >/dev/null || { apt-get update >/dev/null && apt-get install -y wrk >/dev/null; }
+fi
+for tool in taskset curl; do
+  command -v "$tool" >/dev/null || { echo "loadtest: $tool is needed" >&2; exit 2; }
+done
+
+go build -o bin/billing-mock ./cmd/billing-mock
+go build -o bin/bench-reference ./bench/reference
+go build -o bin/benchtool ./bench/benchtool
+go build -o bin/contracttest ./cmd/contracttest
+
+MOCK_PORT=${MOCK_PORT:-18080}
+REF_PORT=${REF_PORT:-18090}
+PRISM_PORT=${PRISM_PORT:-18100}
+
+wait_ready() { # URL: until it answers at all, 30 s at most
+  local i
+  for i in $(seq 1 300); do
+    curl -s -o /dev/null -H 'Authorization: Bearer tok_owner' "$1" && return 0
+    sleep 0.1
+  done
+  echo "loadtest: $1 did not answer" >&2
+  return 1
+}
+
+record() { echo "$1 $2" >>"$RESULTS"; }
+
+# wrk_run NAME ENDPOINT CONNS URL METHOD BODY SESSION
+wrk_run() {
+  local name=$1 ep=$2 conns=$3 url=$4 method=$5 body=$6 session=$7 out line
+  out=$(BENCH_METHOD=$method BENCH_BODY=$body BENCH_SESSION=$session \
+    taskset -c 1 wrk -t1 -c"$conns" -d"$DURATION" --latency -s bench/wrk.lua "$url")
+  line=$(grep '^RESULT' <<<"$out")
+  [[ -n "$line" ]] || { echo "$out" >&2; return 1; }
+  local rps p50 p99 errors
+  rps=$(sed -E 's/.*rps=([0-9.]+).*/\1/' <<<"$line")
+  p50=$(sed -E 's/.*p50=([0-9.]+).*/\1/' <<<"$line")
+  p99=$(sed -E 's/.*p99=([0-9.]+).*/\1/' <<<"$line")
+  errors=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$line")
+  record "$name.$ep.$conns.rps" "$rps"
+  record "$name.$ep.$conns.p50" "$p50"
+  record "$name.$ep.$conns.p99" "$p99"
+  printf '%-12s %-9s c=%-3s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s\n' "$name" "$ep" "$conns" "$rps" "$p50" "$p99" "$errors" >&2
+  if [[ "$errors" != 0 && "$name" != prism ]]; then
+    echo "loadtest: $name $ep answered $errors errors (non-2xx or socket errors)" >&2
+    return 1
+  fi
+}
+
+API=/v1/organizations/billing
+DESCRIBE="$API/describe?action=getorganization&org_id=org_acme"
+HISTORY="$API/history?action=list_billing&org_id=org_acme"
+UPDATE="$API/update?action=updatesubscription"
+UPDATE_BODY='{"org_id":"org_acme","quantity":QTY}'
+
+# measure NAME BASE: the three requests at 10 and 50 connections. Updates go to their own session,
+# reset before each run, so that describe and history always see the seed.
+measure() {
+  local name=$1 base=$2 conns
+  for conns in 10 50; do
+    wrk_run "$name" describe "$conns" "$base$DESCRIBE" GET "" ""
+    wrk_run "$name" history "$conns" "$base$HISTORY" GET "" ""
+    if [[ "$name" == mock* ]]; then
+      curl -s -o /dev/null -X POST -H 'X-Mock-Session: bench-update' "$base/_mock/reset"
+    fi
+    wrk_run "$name" update "$conns" "$base$UPDATE" POST "$UPDATE_BODY" bench-update
+  done
+}
+
+echo "== load test: wrk on CPU 1, each server on CPU 0, $DURATION per run" >&2
+
+taskset -c 0 bin/bench-reference -addr "127.0.0.1:$REF_PORT" &
+REF_PID=$!
+PIDS+=("$REF_PID")
+wait_ready "http://127.0.0.1:$REF_PORT/"
+measure reference "http://127.0.0.1:$REF_PORT"
+stop "$REF_PID"
+
+taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
+MOCK_PID=$!
+PIDS+=("$MOCK_PID")
+wait_ready "http://127.0.0.1:$MOCK_PORT$DESCRIBE"
+measure mock "http://127.0.0.1:$MOCK_PORT"
+stop "$MOCK_PID"
+
+if [[ "$NOCACHE" == 1 ]]; then
+  taskset -c 0 bin/billing-mock -quiet -validation-cache 0 -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
+  MOCK_PID=$!
+  PIDS+=("$MOCK_PID")
+  wait_ready "http://127.0.0.1:$MOCK_PORT$DESCRIBE"
+  measure mocknocache "http://127.0.0.1:$MOCK_PORT"
+  stop "$MOCK_PID"
+fi
+
+if [[ "$PRISM" == 1 ]]; then
+  taskset -c 0 bench/prism/node_modules/.bin/prism mock -h 127.0.0.1 -p "$PRISM_PORT" openapi.yaml >"$OUT/prism.log" 2>&1 &
+  PRISM_PID=$!
+  PIDS+=("$PRISM_PID")
+  wait_ready "http://127.0.0.1:$PRISM_PORT$DESCRIBE"
+  measure prism "http://127.0.0.1:$PRISM_PORT"
+  stop "$PRISM_PID"
+fi
+
+echo "== start-up, memory and the contract suite" >&2
+line=$(taskset -c 1 bin/benchtool startup taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT")
+MOCK_PID=${line##*pid=}
+PIDS+=("$MOCK_PID")
+startup=${line#startup_ms=}
+record startup.ms "${startup%% *}"
+sleep 1
+record rss.idle "$(bin/benchtool rss "$MOCK_PID")"
+bin/benchtool sessions "http://127.0.0.1:$MOCK_PORT" 1000
+record rss.sessions "$(bin/benchtool rss "$MOCK_PID")"
+stop "$MOCK_PID"
+
+# ~1M requests (describe, 50 connections), sized from the describe rate measured above.
+rate=$(awk '$1=="mock.describe.50.rps"{print $2}' "$RESULTS")
+secs=$(awk -v r="$rate" -v n="$MILLION" 'BEGIN{s=int(n/r)+2; if (s>120) s=120; print s}')
+taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
+MOCK_PID=$!
+PIDS+=("$MOCK_PID")
+wait_ready "http://127.0.0.1:$MOCK_PORT$DESCRIBE"
+out=$(BENCH_METHOD=GET taskset -c 1 wrk -t1 -c50 -d"${secs}s" -s bench/wrk.lua "http://127.0.0.1:$MOCK_PORT$DESCRIBE")
+record million.requests "$(grep '^RESULT' <<<"$out" | sed -E 's/.*requests=([0-9]+).*/\1/')"
+record rss.million "$(bin/benchtool rss "$MOCK_PID")"
+stop "$MOCK_PID"
+
+taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
+MOCK_PID=$!
+PIDS+=("$MOCK_PID")
+wait_ready "http://127.0.0.1:$MOCK_PORT$DESCRIBE"
+t0=$(date +%s%N)
+taskset -c 1 bin/contracttest -base-url "http://127.0.0.1:$MOCK_PORT" >"$OUT/contracttest.txt" 2>&1 || {
+  cat "$OUT/contracttest.txt" >&2
+  echo "loadtest: the contract suite failed against the mock" >&2
+  exit 1
+}
+t1=$(date +%s%N)
+record contracttest.s "$(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", (b-a)/1e9}')"
+stop "$MOCK_PID"
+
+{
+  echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -sr), $(go version | cut -d' ' -f3)"
+  echo "wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2) -t1 -d$DURATION --latency; server on CPU 0, wrk on CPU 1"
+} | tee "$OUT/machine.txt"
+bin/benchtool check "$RESULTS"
