@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -151,6 +152,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-fixtures: %w", err)
 		}
 	}
+	seedName := "default fixtures (fixtures/seed.yaml)"
+	switch {
+	case c.scenario != "":
+		seedName = "scenario " + c.scenario
+	case c.fixtures != "":
+		seedName = c.fixtures
+	default:
+		if opts.Seed, err = fixture.Default(); err != nil {
+			return fmt.Errorf("default fixtures: %w", err)
+		}
+	}
 	if !c.quiet {
 		var h slog.Handler = slog.NewTextHandler(stderr, nil)
 		if c.logFormat == "json" {
@@ -178,7 +190,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if c.quiet {
 		fmt.Fprintf(stdout, "billing-mock listening on %s\n", base)
 	} else {
-		printBanner(stdout, base)
+		printBanner(stdout, base, seedName, opts.Seed)
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
@@ -198,17 +210,46 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 // defaultMaxHeaderBytes bounds the request line and headers (net/http answers 431 beyond it).
 const defaultMaxHeaderBytes = 64 << 10
 
-func printBanner(w io.Writer, base string) {
-	fmt.Fprintf(w, `Cloud Plans billing mock listening on %[1]s
-
-Demo tokens (default fixtures):
-  tok_owner     usr_owner    owner of org_acme (subscribed, 4 invoices) and org_new (no subscription)
-  tok_member    usr_member   member of org_acme (may read, not change)
-  tok_outsider  usr_outsider owner of org_outsider
-
-Try:
-  curl -H 'Authorization: Bearer tok_owner' '%[1]s/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'
-
-Control API: %[1]s/_mock/health   (README.md, "Control API")
-`, base)
+// printBanner says where the mock listens and, from the seed it serves, which tokens and
+// organizations there are, with a first curl command to try.
+func printBanner(w io.Writer, base, seedName string, seed *fixture.Seed) {
+	fmt.Fprintf(w, "Cloud Plans billing mock listening on %s\n\nSeed: %s\n\nTokens:\n", base, seedName)
+	orgsOf := func(user string) (owns, member []string) {
+		for _, o := range seed.Organizations {
+			if o.Owner == user {
+				owns = append(owns, o.ID)
+			} else if slices.Contains(o.Members, user) {
+				member = append(member, o.ID)
+			}
+		}
+		return owns, member
+	}
+	for _, u := range seed.Users {
+		owns, member := orgsOf(u.ID)
+		var roles []string
+		if len(owns) > 0 {
+			roles = append(roles, "owner of "+strings.Join(owns, ", "))
+		}
+		if len(member) > 0 {
+			roles = append(roles, "member of "+strings.Join(member, ", ")+" (may read, not change)")
+		}
+		fmt.Fprintf(w, "  %-14s %-14s %s\n", u.Token, u.ID, strings.Join(roles, "; "))
+	}
+	fmt.Fprintf(w, "\nOrganizations:\n")
+	for _, o := range seed.Organizations {
+		sub := "no subscription"
+		if o.Subscription != nil {
+			sub = fmt.Sprintf("plan %s, %d instances", o.Subscription.Plan, o.Subscription.Quantity)
+		}
+		fmt.Fprintf(w, "  %-14s %s; %d invoices\n", o.ID, sub, len(o.Invoices))
+	}
+	if len(seed.Users) > 0 && len(seed.Organizations) > 0 {
+		u, o := seed.Users[0], seed.Organizations[0]
+		owns, _ := orgsOf(u.ID)
+		if len(owns) > 0 {
+			o.ID = owns[0]
+		}
+		fmt.Fprintf(w, "\nTry:\n  curl -H 'Authorization: Bearer %s' '%s/v1/organizations/billing/describe?action=getorganization&org_id=%s'\n", u.Token, base, o.ID)
+	}
+	fmt.Fprintf(w, "\nControl API: %s/_mock/health   Dashboard: %s/_mock/   (README.md)\n", base, base)
 }

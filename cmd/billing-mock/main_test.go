@@ -18,6 +18,8 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
 // syncBuffer is a bytes.Buffer safe to read while the server writes to it.
@@ -178,4 +180,25 @@ func TestScenarioFlag(t *testing.T) {
 		require.Error(t, err)
 		assert.Contains(t, err.Error(), tt.want)
 	}
+}
+
+// TestBannerDescribesTheSeed: the banner lists the tokens and organizations of the seed served,
+// so a scenario or a QA seed shows its own.
+func TestBannerDescribesTheSeed(t *testing.T) {
+	t.Parallel()
+	def, err := fixture.Default()
+	require.NoError(t, err)
+	var b bytes.Buffer
+	printBanner(&b, "http://127.0.0.1:8080", "default fixtures", def)
+	for _, want := range []string{"tok_owner", "owner of org_acme, org_new", "tok_member", "member of org_acme", "tok_outsider", "org_new        no subscription",
+		"curl -H 'Authorization: Bearer tok_owner' 'http://127.0.0.1:8080/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'"} {
+		assert.Contains(t, b.String(), want)
+	}
+	qa, err := fixture.Parse("qa.yaml", []byte("plans: [{id: p, unit_price: \"1.00\"}]\nusers: [{id: usr_qa, token: tok_qa}]\norganizations: [{id: org_qa, name: QA, owner: usr_qa, resources: 0}]\n"))
+	require.NoError(t, err)
+	b.Reset()
+	printBanner(&b, "http://h", "qa.yaml", qa)
+	assert.Contains(t, b.String(), "Seed: qa.yaml")
+	assert.Contains(t, b.String(), "Bearer tok_qa' 'http://h/v1/organizations/billing/describe?action=getorganization&org_id=org_qa'")
+	assert.NotContains(t, b.String(), "tok_owner")
 }
