@@ -5,6 +5,8 @@
 #   2. Redocly  (recommended-strict, redocly.yaml)          - zero errors and zero warnings
 #   3. openapi-typescript + tsc --strict --noEmit            - the generated types compile and
 #                                                              typecheck.ts uses them as intended
+#   4. examples/frontend/check.sh                             - the typed openapi-fetch example
+#                                                              compiles under tsc --strict
 #
 # on ../../openapi.yaml and, when it exists, ../../controlapi.yaml (steps 1-3; for it, step 3 only
 # checks that its generated types compile). The tools are pinned in package.json/package-lock.json
@@ -100,10 +102,22 @@ if [[ -f ../../controlapi.yaml ]]; then
   fi
 fi
 
+# --- 4. the frontend example --------------------------------------------------------------------------
+# examples/frontend: a typed client (openapi-typescript types, openapi-fetch calls) under tsc --strict;
+# its own pinned tools, installed by its check.sh with npm ci from its lock file.
+if [[ -f ../../examples/frontend/check.sh ]]; then
+  step "examples/frontend: openapi-typescript + openapi-fetch under tsc --strict (examples/frontend/check.sh)"
+  if bash ../../examples/frontend/check.sh; then
+    :
+  else
+    failed+=("tsc examples/frontend")
+  fi
+fi
+
 # --- summary -------------------------------------------------------------------------------------------
 echo
 if (( ${#failed[@]} > 0 )); then
   printf 'lint: FAILED: %s\n' "${failed[@]}" >&2
   exit 1
 fi
-echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types check)"
+echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types and examples/frontend check)"
