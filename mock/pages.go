@@ -24,7 +24,7 @@ type pages struct {
 }
 
 func newPages() (*pages, error) {
-	t, err := template.ParseFS(templateFS, "templates/*.html")
+	t, err := template.ParseFS(templateFS, "templates/pages.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse page templates: %w", err)
 	}
