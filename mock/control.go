@@ -30,10 +30,10 @@ func (s *Server) controlRoutes(r *mux.Router) {
 	r.HandleFunc(controlPrefix+"/scenarios/{name}", s.loadScenario).Methods(http.MethodPost)
 	r.HandleFunc(controlPrefix+"/clock", s.getClock).Methods(http.MethodGet)
 	r.HandleFunc(controlPrefix+"/clock/advance", s.advanceClock).Methods(http.MethodPost)
-	r.HandleFunc(controlPrefix+"/checkouts/{id}/complete", s.completeCheckout).Methods(http.MethodPost)
-	r.HandleFunc(controlPrefix+"/checkouts/{id}/decline", s.declineCheckout).Methods(http.MethodPost)
-	r.HandleFunc(controlPrefix+"/card-updates/{id}/complete", s.completeCardUpdate).Methods(http.MethodPost)
-	r.HandleFunc(controlPrefix+"/card-updates/{id}/decline", s.declineCardUpdate).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/checkouts/{id}/complete", s.completeLink(paymentLinks)).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/checkouts/{id}/decline", s.declineLink(paymentLinks)).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/card-updates/{id}/complete", s.completeLink(cardLinks)).Methods(http.MethodPost)
+	r.HandleFunc(controlPrefix+"/card-updates/{id}/decline", s.declineLink(cardLinks)).Methods(http.MethodPost)
 }
 
 // controlState returns the state of the request's session, or writes the error.
@@ -126,64 +126,39 @@ type outcomeJSON struct {
 	Outcome string `json:"outcome"`
 }
 
-func (s *Server) completeCheckout(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := s.controlState(w, r)
-	if !ok {
-		return
+// completeLink handles POST .../{id}/complete: what the page's complete button does.
+func (s *Server) completeLink(k linkKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		st, _, ok := s.controlState(w, r)
+		if !ok {
+			return
+		}
+		b, ok := decodeComplete(w, r)
+		if !ok {
+			return
+		}
+		id := mux.Vars(r)["id"]
+		sub, err := k.complete(st, id, b.PaymentExp)
+		if err != nil {
+			writeError(w, asAPIError(err))
+			return
+		}
+		controlJSON(w, subscriptionResultJSON{Status: http.StatusOK, ID: id, Outcome: k.completed, Subscription: subscriptionView(sub)})
 	}
-	b, ok := decodeComplete(w, r)
-	if !ok {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	sub, err := st.CompleteCheckout(id, b.PaymentExp)
-	if err != nil {
-		writeError(w, asAPIError(err))
-		return
-	}
-	controlJSON(w, subscriptionResultJSON{Status: http.StatusOK, ID: id, Outcome: "paid", Subscription: subscriptionView(sub)})
 }
 
-func (s *Server) declineCheckout(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := s.controlState(w, r)
-	if !ok {
-		return
+// declineLink handles POST .../{id}/decline: what the page's decline button does.
+func (s *Server) declineLink(k linkKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		st, _, ok := s.controlState(w, r)
+		if !ok {
+			return
+		}
+		id := mux.Vars(r)["id"]
+		if err := k.decline(st, id); err != nil {
+			writeError(w, asAPIError(err))
+			return
+		}
+		controlJSON(w, outcomeJSON{Status: http.StatusOK, ID: id, Outcome: k.declined})
 	}
-	id := mux.Vars(r)["id"]
-	if err := st.DeclineCheckout(id); err != nil {
-		writeError(w, asAPIError(err))
-		return
-	}
-	controlJSON(w, outcomeJSON{Status: http.StatusOK, ID: id, Outcome: "declined"})
-}
-
-func (s *Server) completeCardUpdate(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := s.controlState(w, r)
-	if !ok {
-		return
-	}
-	b, ok := decodeComplete(w, r)
-	if !ok {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	sub, err := st.CompleteCardUpdate(id, b.PaymentExp)
-	if err != nil {
-		writeError(w, asAPIError(err))
-		return
-	}
-	controlJSON(w, subscriptionResultJSON{Status: http.StatusOK, ID: id, Outcome: "saved", Subscription: subscriptionView(sub)})
-}
-
-func (s *Server) declineCardUpdate(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := s.controlState(w, r)
-	if !ok {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	if err := st.DeclineCardUpdate(id); err != nil {
-		writeError(w, asAPIError(err))
-		return
-	}
-	controlJSON(w, outcomeJSON{Status: http.StatusOK, ID: id, Outcome: "canceled"})
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
 
@@ -58,9 +59,9 @@ func (p *pages) render(w http.ResponseWriter, status int, name string, data page
 
 func (s *Server) pageRoutes(r *mux.Router) {
 	r.HandleFunc(checkoutPath+"{id}", s.checkoutPage).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(checkoutPath+"{id}", s.checkoutSubmit).Methods(http.MethodPost)
+	r.HandleFunc(checkoutPath+"{id}", s.submitLink(paymentLinks)).Methods(http.MethodPost)
 	r.HandleFunc(updateCardPath+"{id}", s.cardPage).Methods(http.MethodGet, http.MethodHead)
-	r.HandleFunc(updateCardPath+"{id}", s.cardSubmit).Methods(http.MethodPost)
+	r.HandleFunc(updateCardPath+"{id}", s.submitLink(cardLinks)).Methods(http.MethodPost)
 }
 
 // pageState finds the session of a hosted page from its link.
@@ -115,35 +116,6 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 	s.pages.render(w, http.StatusOK, "checkout", d)
 }
 
-func (s *Server) checkoutSubmit(w http.ResponseWriter, r *http.Request) {
-	st, ok := s.pageState(w, r)
-	if !ok {
-		return
-	}
-	id := mux.Vars(r)["id"]
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		s.pages.render(w, http.StatusBadRequest, "message", pageData{Title: "Invalid form", Error: err.Error()})
-		return
-	}
-	switch r.PostForm.Get("decision") {
-	case "pay":
-		if _, err := st.CompleteCheckout(id, formExpiry(r)); err != nil {
-			s.linkError(w, r, err)
-			return
-		}
-		s.finish(w, r, url.Values{"checkout": {"paid"}}, "Payment complete", "The subscription is active.")
-	case "decline":
-		if err := st.DeclineCheckout(id); err != nil {
-			s.linkError(w, r, err)
-			return
-		}
-		s.finish(w, r, url.Values{"checkout": {"declined"}}, "Payment declined", "Nothing was charged.")
-	default:
-		s.pages.render(w, http.StatusBadRequest, "message", pageData{Title: "Invalid form", Error: `decision must be "pay" or "decline"`})
-	}
-}
-
 func (s *Server) cardPage(w http.ResponseWriter, r *http.Request) {
 	st, ok := s.pageState(w, r)
 	if !ok {
@@ -160,32 +132,67 @@ func (s *Server) cardPage(w http.ResponseWriter, r *http.Request) {
 	s.pages.render(w, http.StatusOK, "update-card", d)
 }
 
-func (s *Server) cardSubmit(w http.ResponseWriter, r *http.Request) {
-	st, ok := s.pageState(w, r)
-	if !ok {
-		return
+// linkKind is what differs between the two kinds of hosted link, a payment link and an
+// update-card link: the state change each button makes, and the words that describe the outcome.
+type linkKind struct {
+	complete func(st *state.State, id, paymentExp string) (fixture.Subscription, error)
+	decline  func(st *state.State, id string) error
+	// The form's decision values, one per button.
+	completeButton, declineButton string
+	// The outcome: the return_url gets key=completed or key=declined; the control API answers
+	// the same words.
+	key, completed, declined string
+	// The result page shown when there is no return_url.
+	completedTitle, completedMessage, declinedTitle, declinedMessage string
+}
+
+var (
+	paymentLinks = linkKind{
+		complete: (*state.State).CompleteCheckout, decline: (*state.State).DeclineCheckout,
+		completeButton: "pay", declineButton: "decline",
+		key: "checkout", completed: "paid", declined: "declined",
+		completedTitle: "Payment complete", completedMessage: "The subscription is active.",
+		declinedTitle: "Payment declined", declinedMessage: "Nothing was charged.",
 	}
-	id := mux.Vars(r)["id"]
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	if err := r.ParseForm(); err != nil {
-		s.pages.render(w, http.StatusBadRequest, "message", pageData{Title: "Invalid form", Error: err.Error()})
-		return
+	cardLinks = linkKind{
+		complete: (*state.State).CompleteCardUpdate, decline: (*state.State).DeclineCardUpdate,
+		completeButton: "save", declineButton: "cancel",
+		key: "card", completed: "saved", declined: "canceled",
+		completedTitle: "Card saved", completedMessage: "The new card will be charged from now on.",
+		declinedTitle: "Card not changed", declinedMessage: "The card on file stays as it was.",
 	}
-	switch r.PostForm.Get("decision") {
-	case "save":
-		if _, err := st.CompleteCardUpdate(id, formExpiry(r)); err != nil {
-			s.linkError(w, r, err)
+)
+
+// submitLink handles a hosted page's form: its complete or decline button.
+func (s *Server) submitLink(k linkKind) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		st, ok := s.pageState(w, r)
+		if !ok {
 			return
 		}
-		s.finish(w, r, url.Values{"card": {"saved"}}, "Card saved", "The new card will be charged from now on.")
-	case "cancel":
-		if err := st.DeclineCardUpdate(id); err != nil {
-			s.linkError(w, r, err)
+		id := mux.Vars(r)["id"]
+		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+		if err := r.ParseForm(); err != nil {
+			s.pages.render(w, http.StatusBadRequest, "message", pageData{Title: "Invalid form", Error: err.Error()})
 			return
 		}
-		s.finish(w, r, url.Values{"card": {"canceled"}}, "Card not changed", "The card on file stays as it was.")
-	default:
-		s.pages.render(w, http.StatusBadRequest, "message", pageData{Title: "Invalid form", Error: `decision must be "save" or "cancel"`})
+		switch r.PostForm.Get("decision") {
+		case k.completeButton:
+			if _, err := k.complete(st, id, formExpiry(r)); err != nil {
+				s.linkError(w, r, err)
+				return
+			}
+			s.finish(w, r, url.Values{k.key: {k.completed}}, k.completedTitle, k.completedMessage)
+		case k.declineButton:
+			if err := k.decline(st, id); err != nil {
+				s.linkError(w, r, err)
+				return
+			}
+			s.finish(w, r, url.Values{k.key: {k.declined}}, k.declinedTitle, k.declinedMessage)
+		default:
+			s.pages.render(w, http.StatusBadRequest, "message", pageData{Title: "Invalid form",
+				Error: fmt.Sprintf("decision must be %q or %q", k.completeButton, k.declineButton)})
+		}
 	}
 }
 
