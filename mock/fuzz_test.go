@@ -51,3 +51,59 @@ func FuzzServeAPI(f *testing.F) {
 		}
 	})
 }
+
+// FuzzControlInputs sends arbitrary bodies to the control calls that parse one: fault rules, state
+// imports, clock advances and link completions. Whatever comes, the answer is JSON, never a 5xx,
+// and a refused input leaves the session's state as it was.
+func FuzzControlInputs(f *testing.F) {
+	s, err := New(Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	targets := []struct{ method, path string }{
+		{"POST", "/_mock/faults"},
+		{"PUT", "/_mock/state"},
+		{"POST", "/_mock/clock/advance"},
+		{"POST", "/_mock/checkouts/chk_x/complete"},
+		{"POST", "/_mock/card-updates/crd_x/complete"},
+	}
+	f.Add(uint8(0), `{"action":"getorganization","status":500,"count":1}`, "application/json")
+	f.Add(uint8(0), `{"action":"*","delay":"1ms","probability":0.5,"seed":7}`, "application/json")
+	f.Add(uint8(1), "plans: [{id: p, unit_price: \"1.00\"}]\nusers: []\norganizations: []\n", "application/yaml")
+	f.Add(uint8(2), `{"by":"720h"}`, "application/json")
+	f.Add(uint8(2), `{"to":"0001-01-01T00:00:00Z"}`, "application/json")
+	f.Add(uint8(3), `{"payment_exp":"2030-01"}`, "application/json")
+	f.Add(uint8(4), `{"payment_exp":[]}`, "text/plain")
+	f.Fuzz(func(t *testing.T, which uint8, body, ctype string) {
+		target := targets[int(which)%len(targets)]
+		before := exportState(t, s)
+		r := httptest.NewRequest(target.method, "http://mock.test"+target.path, strings.NewReader(body))
+		r.Header.Set("Content-Type", ctype)
+		r.Header.Set(SessionHeader, "fuzz-control")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s %q: %d %s", target.method, target.path, body, rec.Code, rec.Body)
+		}
+		if !strings.HasPrefix(rec.Header().Get("Content-Type"), "application/json") {
+			t.Fatalf("%s %s: content type %q", target.method, target.path, rec.Header().Get("Content-Type"))
+		}
+		if rec.Code >= 400 && target.path != "/_mock/faults" && exportState(t, s) != before {
+			t.Fatalf("%s %s refused with %d but changed the state", target.method, target.path, rec.Code)
+		}
+		// Keep the rules from piling up to the limit, which would hide other paths.
+		s.sessions.session("fuzz-control").faults.remove("")
+	})
+}
+
+// exportState exports the fuzz session's state.
+func exportState(t *testing.T, h http.Handler) string {
+	r := httptest.NewRequest("GET", "http://mock.test/_mock/state", nil)
+	r.Header.Set(SessionHeader, "fuzz-control")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, r)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("export: %d %s", rec.Code, rec.Body)
+	}
+	return rec.Body.String()
+}
