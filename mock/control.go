@@ -77,10 +77,7 @@ func (s *Server) reset(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.sessions.replace(id, state.New(s.seed))
-	sess := s.sessions.session(id)
-	sess.journal.clear()
-	sess.faults.remove("")
+	s.sessions.reset(id)
 	controlJSON(w, statusJSON{Status: http.StatusOK})
 }
 

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gorilla/mux"
 
-	billingmock "github.com/cloudplans/billing-mock"
 	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
@@ -113,7 +112,7 @@ func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request) {
 	if _, _, ok := s.controlState(w, r); !ok {
 		return
 	}
-	list, err := fixture.Scenarios(billingmock.Fixtures())
+	list, err := s.scenarioList()
 	if err != nil {
 		writeError(w, asAPIError(err))
 		return
@@ -132,7 +131,7 @@ func (s *Server) loadScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := mux.Vars(r)["name"]
-	seed, err := fixture.Scenario(billingmock.Fixtures(), name)
+	seed, err := s.scenarioSeed(name)
 	if err != nil {
 		var nf *fixture.ScenarioNotFoundError
 		if errors.As(err, &nf) {

@@ -158,11 +158,8 @@ func plural(n int) string {
 }
 
 func (s *Server) knownScenario(name string) bool {
-	list, err := fixture.EmbeddedScenarios()
-	if err != nil {
-		return false
-	}
-	return slices.ContainsFunc(list, func(sc fixture.ScenarioInfo) bool { return sc.Name == name })
+	_, err := s.scenarioSeed(name)
+	return err == nil
 }
 
 // dashboardURL is path with the session (when there is one) and extra in its query.
@@ -220,14 +217,13 @@ func (s *Server) fillDashboard(v *dashView, r *http.Request, id string) {
 		v.Periods = append(v.Periods, p)
 	}
 	v.Periods[0].Selected = true
-	if list, err := fixture.EmbeddedScenarios(); err == nil {
-		for _, sc := range list {
-			label := sc.Name
-			if sc.Description != "" {
-				label += " — " + sc.Description
-			}
-			v.Scenarios = append(v.Scenarios, dashChoice{Value: sc.Name, Label: label, Selected: sc.Name == "past-due"})
+	list, _ := s.scenarioList() // an error shows no scenarios; loading one then reports it
+	for _, sc := range list {
+		label := sc.Name
+		if sc.Description != "" {
+			label += " — " + sc.Description
 		}
+		v.Scenarios = append(v.Scenarios, dashChoice{Value: sc.Name, Label: label, Selected: sc.Name == "past-due"})
 	}
 	names := map[string]string{}
 	for _, o := range seed.Organizations {
@@ -373,7 +369,7 @@ func (s *Server) dashboardScenario(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name := r.PostForm.Get("scenario")
-	seed, err := fixture.EmbeddedScenario(name)
+	seed, err := s.scenarioSeed(name)
 	if err != nil {
 		status := http.StatusInternalServerError
 		var nf *fixture.ScenarioNotFoundError
@@ -394,10 +390,7 @@ func (s *Server) dashboardReset(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.sessions.replace(id, state.New(s.seed))
-	sess := s.sessions.session(id)
-	sess.journal.clear()
-	sess.faults.remove("")
+	s.sessions.reset(id)
 	dashboardBack(w, r, id, url.Values{"done": {"reset"}})
 }
 

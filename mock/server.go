@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gorilla/mux"
@@ -115,6 +116,9 @@ type Server struct {
 	latency   Latency
 	pages     *pages
 	actions   map[string]actionFunc
+	// scenarios parses the embedded scenarios on first use, once (not in New: it would add ~10 ms
+	// to start-up, for a feature many runs never use).
+	scenarios func() (*scenarioBook, error)
 	verdicts  *verdictCache
 	// apiPaths are the billing API's fixed paths, answered without the router.
 	apiPaths map[string]bool
@@ -171,6 +175,7 @@ func New(opts Options) (*Server, error) {
 		strict:    !opts.SkipResponseValidation,
 		pages:     pg,
 		examples:  examples,
+		scenarios: sync.OnceValues(loadScenarios),
 		latency:   opts.Latency,
 	}
 	cacheSize := opts.ValidationCache

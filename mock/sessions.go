@@ -128,6 +128,16 @@ func (ss *sessions) entry(id string) *session {
 	return s
 }
 
+// reset puts a session back to the seed and clears its journal and fault rules.
+func (ss *sessions) reset(id string) {
+	ss.mu.Lock()
+	defer ss.mu.Unlock()
+	sess := ss.entry(id)
+	sess.state = state.New(ss.seed)
+	sess.journal.clear()
+	sess.faults.remove("")
+}
+
 // count returns the number of sessions besides the default one.
 func (ss *sessions) count() int {
 	ss.mu.Lock()

@@ -419,17 +419,23 @@ func (s *State) Checkout(id string) (CheckoutView, error) {
 }
 
 func (s *State) openCheckout(id string) (*fixture.Checkout, error) {
-	c, ok := s.checkouts[id]
+	return openLink(s, s.checkouts, id, "payment link", func(c *fixture.Checkout) time.Time { return c.ExpiresAt })
+}
+
+// openLink finds an open link of one kind: an unknown one, a used one and an expired one are each
+// refused with their own code.
+func openLink[L any](s *State, links map[string]*L, id, kind string, expiresAt func(*L) time.Time) (*L, error) {
+	l, ok := links[id]
 	if !ok {
 		if why, used := s.closed[id]; used {
-			return nil, errorf(CodeLinkClosed, "payment link %s was already used (%s)", id, why)
+			return nil, errorf(CodeLinkClosed, "%s %s was already used (%s)", kind, id, why)
 		}
-		return nil, errorf(CodeLinkNotFound, "no payment link %s in this session", id)
+		return nil, errorf(CodeLinkNotFound, "no %s %s in this session", kind, id)
 	}
-	if !s.now.Before(c.ExpiresAt) {
-		return nil, errorf(CodeLinkExpired, "payment link %s expired at %s", id, c.ExpiresAt.Format(time.RFC3339))
+	if exp := expiresAt(l); !s.now.Before(exp) {
+		return nil, errorf(CodeLinkExpired, "%s %s expired at %s", kind, id, exp.Format(time.RFC3339))
 	}
-	return c, nil
+	return l, nil
 }
 
 // CompleteCheckout pays a payment link: the organization's subscription starts (plan, quantity, the
@@ -442,9 +448,8 @@ func (s *State) CompleteCheckout(id, paymentExp string) (fixture.Subscription, e
 	if err != nil {
 		return fixture.Subscription{}, err
 	}
-	if paymentExp == "" {
-		paymentExp = s.now.Add(CardValidity).Format("2006-01")
-	} else if err := s.checkCard(paymentExp); err != nil {
+	paymentExp, err = s.newCard(paymentExp)
+	if err != nil {
 		return fixture.Subscription{}, err
 	}
 	o := s.orgs[c.Org]
@@ -500,17 +505,16 @@ func (s *State) CardUpdate(id string) (CardUpdateView, error) {
 }
 
 func (s *State) openCardUpdate(id string) (*fixture.CardUpdate, error) {
-	c, ok := s.cardUpdates[id]
-	if !ok {
-		if why, used := s.closed[id]; used {
-			return nil, errorf(CodeLinkClosed, "update-card link %s was already used (%s)", id, why)
-		}
-		return nil, errorf(CodeLinkNotFound, "no update-card link %s in this session", id)
+	return openLink(s, s.cardUpdates, id, "update-card link", func(c *fixture.CardUpdate) time.Time { return c.ExpiresAt })
+}
+
+// newCard returns the expiry of a card given at a checkout or a card update: paymentExp when it is
+// valid, CardValidity ahead of the clock when it is empty.
+func (s *State) newCard(paymentExp string) (string, error) {
+	if paymentExp == "" {
+		return s.now.Add(CardValidity).Format("2006-01"), nil
 	}
-	if !s.now.Before(c.ExpiresAt) {
-		return nil, errorf(CodeLinkExpired, "update-card link %s expired at %s", id, c.ExpiresAt.Format(time.RFC3339))
-	}
-	return c, nil
+	return paymentExp, s.checkCard(paymentExp)
 }
 
 // checkCard accepts a card expiry "YYYY-MM" that is valid this month or later.
@@ -534,9 +538,8 @@ func (s *State) CompleteCardUpdate(id, paymentExp string) (fixture.Subscription,
 	if err != nil {
 		return fixture.Subscription{}, err
 	}
-	if paymentExp == "" {
-		paymentExp = s.now.Add(CardValidity).Format("2006-01")
-	} else if err := s.checkCard(paymentExp); err != nil {
+	paymentExp, err = s.newCard(paymentExp)
+	if err != nil {
 		return fixture.Subscription{}, err
 	}
 	sub := s.orgs[c.Org].Subscription
