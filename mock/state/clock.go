@@ -66,8 +66,8 @@ func (s *State) advance(t time.Time) ([]Renewal, error) {
 		sub := o.Subscription
 		s.now = sub.RenewsAt.UTC()
 		p, _ := s.plan(sub.Plan)
-		inv := s.addInvoice(o, Cents(p.UnitPrice)*int64(sub.Quantity), cardValidOn(sub.PaymentExp, s.now), 0)
-		renewals = append(renewals, Renewal{Org: o.ID, Invoice: inv})
+		inv := s.addInvoice(o, Cents(p.UnitPrice)*int64(sub.Quantity), cardValidOn(sub.PaymentExp, s.now))
+		renewals = append(renewals, Renewal{Org: o.ID, Invoice: inv.invoice(invoiceIDPrefix(o.ID))})
 		sub.RenewsAt = sub.RenewsAt.AddDate(0, 1, 0)
 	}
 	s.now = t
@@ -76,8 +76,8 @@ func (s *State) advance(t time.Time) ([]Renewal, error) {
 
 // nextRenewal returns the organization whose period ends first, at or before t (the first in
 // organization order among equals), or nil.
-func (s *State) nextRenewal(t time.Time) *fixture.Organization {
-	var next *fixture.Organization
+func (s *State) nextRenewal(t time.Time) *org {
+	var next *org
 	for _, id := range s.orgOrder {
 		o := s.orgs[id]
 		if o.Subscription == nil || o.Subscription.RenewsAt.After(t) {

@@ -67,21 +67,23 @@ type State struct {
 	plans       []fixture.Plan
 	users       []fixture.User
 	userByToken map[string]string
-	orgs        map[string]*fixture.Organization
+	orgs        map[string]*org
 	orgOrder    []string
 	checkouts   map[string]*fixture.Checkout
 	cardUpdates map[string]*fixture.CardUpdate
 	// closed remembers used links, so that a second use says "already used", not "unknown".
 	closed map[string]string
-	// invoices numbers the invoices this State creates (inv_<org>_m<n>). It is not saved: New
-	// derives it from the largest such number among the seed's invoices, so a State and the one
-	// loaded from its Snapshot number their next invoices alike. invoiceIDs holds every invoice id,
-	// of every organization, so that a new id never repeats one.
-	invoices   int
-	invoiceIDs map[string]bool
+	// invoices numbers the invoices this State makes (inv_<org>_m<n>). It is not saved: New derives
+	// it from the largest such number among the seed's invoice ids, of every organization, so a
+	// State and the one loaded from its Snapshot number their next invoices alike, and a new id never
+	// repeats one: an id equal to a new one would have had its number, and the count starts above
+	// it. (That holds while a session makes fewer than a billion invoices, far more than fit in
+	// memory.)
+	invoices uint32
 }
 
-// generatedInvoice matches the ids addInvoice makes; the number is the invoice counter.
+// generatedInvoice matches the ids addInvoice makes (and those older versions made, with a suffix
+// of "x"s); the number is the invoice counter.
 var generatedInvoice = regexp.MustCompile(`^inv_.*_m([0-9]{1,9})x*$`)
 
 // New returns a State holding a deep copy of seed.
@@ -92,11 +94,10 @@ func New(seed *fixture.Seed) *State {
 		plans:       slices.Clone(seed.Plans),
 		users:       slices.Clone(seed.Users),
 		userByToken: make(map[string]string, len(seed.Users)),
-		orgs:        make(map[string]*fixture.Organization, len(seed.Organizations)),
+		orgs:        make(map[string]*org, len(seed.Organizations)),
 		checkouts:   make(map[string]*fixture.Checkout),
 		cardUpdates: make(map[string]*fixture.CardUpdate),
 		closed:      make(map[string]string),
-		invoiceIDs:  make(map[string]bool),
 	}
 	if s.now.IsZero() {
 		s.now = fixture.DefaultClock
@@ -105,14 +106,13 @@ func New(seed *fixture.Seed) *State {
 		s.userByToken[u.Token] = u.ID
 	}
 	for i := range seed.Organizations {
-		o := copyOrg(&seed.Organizations[i])
+		o := &org{Organization: *copyOrg(&seed.Organizations[i])}
 		s.orgs[o.ID] = o
 		s.orgOrder = append(s.orgOrder, o.ID)
 		for _, inv := range o.Invoices {
-			s.invoiceIDs[inv.ID] = true
 			if m := generatedInvoice.FindStringSubmatch(inv.ID); m != nil {
-				n, _ := strconv.Atoi(m[1])
-				s.invoices = max(s.invoices, n)
+				n, _ := strconv.ParseUint(m[1], 10, 32) // at most 9 digits
+				s.invoices = max(s.invoices, uint32(n))
 			}
 		}
 	}
@@ -147,7 +147,10 @@ func (s *State) Snapshot() *fixture.Seed {
 	defer s.mu.RUnlock()
 	seed := &fixture.Seed{Description: s.description, Clock: s.now, Plans: slices.Clone(s.plans), Users: slices.Clone(s.users)}
 	for _, id := range s.orgOrder {
-		seed.Organizations = append(seed.Organizations, *copyOrg(s.orgs[id]))
+		o := s.orgs[id]
+		c := *copyOrg(&o.Organization)
+		c.Invoices = o.invoices()
+		seed.Organizations = append(seed.Organizations, c)
 	}
 	for _, c := range s.checkouts {
 		seed.Checkouts = append(seed.Checkouts, *c)
@@ -190,7 +193,7 @@ type Description struct {
 
 // access finds an organization and checks that user may read it (owner or member) or, with write,
 // change its billing (owner only). An unknown organization is reported before a refusal.
-func (s *State) access(user, orgID string, write bool) (*fixture.Organization, error) {
+func (s *State) access(user, orgID string, write bool) (*org, error) {
 	o, ok := s.orgs[orgID]
 	if !ok {
 		return nil, errorf(CodeOrgNotFound, "organization %s does not exist", orgID)
@@ -219,28 +222,14 @@ func (s *State) Describe(user, orgID string) (Description, error) {
 	if err != nil {
 		return Description{}, err
 	}
-	d := Description{Org: *o}
+	d := Description{Org: o.Organization}
 	d.Org.Invoices, d.Org.Subscription = nil, nil
 	if o.Subscription != nil {
 		sub := *o.Subscription
 		d.Subscription = &sub
-		d.PastDue = s.pastDue(o)
+		d.PastDue = o.owes(s.now)
 	}
 	return d, nil
-}
-
-// pastDue reports whether an organization owes money: an unpaid invoice with a positive amount
-// whose due date is today or earlier. An invoice due today is owed today, so a renewal or a change
-// that the card on file could not pay shows past_due at once; an unpaid credit is owed by us, not
-// by the customer.
-func (s *State) pastDue(o *fixture.Organization) bool {
-	today := s.now.Format(time.DateOnly)
-	for _, inv := range o.Invoices {
-		if inv.Status == "unpaid" && inv.DueDate <= today && Cents(inv.Amount) > 0 {
-			return true
-		}
-	}
-	return false
 }
 
 // History returns an organization's invoices newest first: by date descending, and among invoices
@@ -252,10 +241,8 @@ func (s *State) History(user, orgID string) ([]fixture.Invoice, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]fixture.Invoice, len(o.Invoices))
-	for i, inv := range o.Invoices {
-		out[len(out)-1-i] = inv
-	}
+	out := o.invoices()
+	slices.Reverse(out)
 	slices.SortStableFunc(out, func(a, b fixture.Invoice) int { return cmp.Compare(b.Date, a.Date) })
 	return out, nil
 }
@@ -338,7 +325,7 @@ func (s *State) UpdateQuantity(user, orgID string, quantity int) error {
 		return nil
 	}
 	p, _ := s.plan(sub.Plan)
-	s.addInvoice(o, Cents(p.UnitPrice)*int64(quantity-sub.Quantity), s.cardValid(sub.PaymentExp), 0)
+	s.addInvoice(o, Cents(p.UnitPrice)*int64(quantity-sub.Quantity), s.cardValid(sub.PaymentExp))
 	sub.Quantity = quantity
 	return nil
 }
@@ -365,34 +352,23 @@ func (s *State) Cancel(user, orgID string) error {
 	return nil
 }
 
-// addInvoice appends an invoice dated today, due dueIn later. Its id is new among the invoices of
-// every organization.
-func (s *State) addInvoice(o *fixture.Organization, cents int64, paid bool, dueIn time.Duration) fixture.Invoice {
+// addInvoice makes an invoice for cents, dated and due today, and returns it. Its id is new among
+// the invoices of every organization (see State.invoices).
+func (s *State) addInvoice(o *org, cents int64, paid bool) madeInvoice {
 	s.invoices++
-	status := "unpaid"
-	if paid {
-		status = "paid"
-	}
-	inv := fixture.Invoice{
-		ID:      fmt.Sprintf("inv_%s_m%04d", strings.TrimPrefix(o.ID, "org_"), s.invoices),
-		Status:  status,
-		Date:    s.now.Format(time.DateOnly),
-		DueDate: s.now.Add(dueIn).Format(time.DateOnly),
-		Amount:  FormatCents(cents),
-	}
-	for s.invoiceIDs[inv.ID] {
-		inv.ID += "x"
-	}
-	s.invoiceIDs[inv.ID] = true
-	o.Invoices = append(o.Invoices, inv)
-	return inv
+	m := madeInvoice{cents: cents, num: s.invoices, date: dayOf(s.now), paid: paid}
+	o.made = append(o.made, m)
+	return m
 }
 
 // cardValid reports whether a card expiring in month exp ("YYYY-MM") is valid on the clock's day:
 // a card is valid through the last day of its month.
 func (s *State) cardValid(exp string) bool { return cardValidOn(exp, s.now) }
 
-func cardValidOn(exp string, t time.Time) bool { return exp >= t.UTC().Format("2006-01") }
+func cardValidOn(exp string, t time.Time) bool {
+	var buf [len("2006-01")]byte
+	return exp >= string(t.UTC().AppendFormat(buf[:0], "2006-01"))
+}
 
 // CheckoutView is what the hosted checkout page shows.
 type CheckoutView struct {
@@ -459,7 +435,7 @@ func (s *State) CompleteCheckout(id, paymentExp string) (fixture.Subscription, e
 	}
 	p, _ := s.plan(c.Plan)
 	o.Subscription = &fixture.Subscription{Plan: c.Plan, Quantity: c.Quantity, PaymentExp: paymentExp, RenewsAt: s.now.AddDate(0, 1, 0)}
-	s.addInvoice(o, Cents(p.UnitPrice)*int64(c.Quantity), true, 0)
+	s.addInvoice(o, Cents(p.UnitPrice)*int64(c.Quantity), true)
 	s.closeLink(id, "paid")
 	return *o.Subscription, nil
 }

@@ -111,7 +111,8 @@ func TestInvoiceIDsAfterImport(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, []string{"inv_a_m0002", "inv_a_m0001", "inv_a_1"}, ids(h))
 
-	// An org "a" and an org "org_a" both make inv_a_m... ids: the second gets a suffix.
+	// An org "a" and an org "org_a" both make inv_a_m... ids: the one counter of every organization
+	// keeps them apart, and it starts above every number the seed's ids hold.
 	clash := newState(t, `plans: [{id: pro, unit_price: "1.00"}]
 users: [{id: u, token: t}]
 organizations:

@@ -1,0 +1,96 @@
+package state
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudplans/billing-mock/mock/fixture"
+)
+
+// org is an organization as a State keeps it: the fixture's record, whose Invoices are the ones the
+// State was loaded with, and the invoices the State made since, oldest first.
+//
+// Made invoices hold no pointers, so the garbage collector never scans them: a client that changes
+// a quantity in a loop (a load test, a CI job) adds an invoice per request, hundreds of thousands an
+// hour, and with one string per field each would be a handful of objects to allocate and to mark on
+// every collection, which made every request of the process slower as the state grew.
+type org struct {
+	fixture.Organization
+	made []madeInvoice
+}
+
+// madeInvoice is an invoice a State created: dated and due the day it was made, with the id
+// inv_<org id without "org_">_m<num, at least 4 digits>.
+type madeInvoice struct {
+	cents int64
+	num   uint32
+	date  day
+	paid  bool
+}
+
+// day is a calendar date as the number of days since 1970-01-01.
+type day int32
+
+// dayOf is t's date, in t's location (what t.Format(time.DateOnly) writes).
+func dayOf(t time.Time) day {
+	y, m, d := t.Date()
+	return day(time.Date(y, m, d, 0, 0, 0, 0, time.UTC).Unix() / secondsPerDay)
+}
+
+const secondsPerDay = 24 * 60 * 60
+
+// String writes the date as YYYY-MM-DD.
+func (d day) String() string {
+	return time.Unix(int64(d)*secondsPerDay, 0).UTC().Format(time.DateOnly)
+}
+
+// invoiceIDPrefix is the start of the ids of the invoices made for organization orgID.
+func invoiceIDPrefix(orgID string) string {
+	return "inv_" + strings.TrimPrefix(orgID, "org_") + "_m"
+}
+
+// invoice is the made invoice as a fixture invoice; prefix is invoiceIDPrefix of its organization.
+func (m madeInvoice) invoice(prefix string) fixture.Invoice {
+	num := strconv.FormatUint(uint64(m.num), 10)
+	if pad := 4 - len(num); pad > 0 {
+		num = strings.Repeat("0", pad) + num
+	}
+	status := "unpaid"
+	if m.paid {
+		status = "paid"
+	}
+	date := m.date.String()
+	return fixture.Invoice{ID: prefix + num, Status: status, Date: date, DueDate: date, Amount: FormatCents(m.cents)}
+}
+
+// invoices returns every invoice of the organization, oldest first: those it was loaded with, then
+// those made since.
+func (o *org) invoices() []fixture.Invoice {
+	out := make([]fixture.Invoice, 0, len(o.Invoices)+len(o.made))
+	out = append(out, o.Invoices...)
+	prefix := invoiceIDPrefix(o.ID)
+	for _, m := range o.made {
+		out = append(out, m.invoice(prefix))
+	}
+	return out
+}
+
+// owes reports whether the organization owes money on day today: an unpaid invoice with a positive
+// amount whose due date is today or earlier.
+func (o *org) owes(today time.Time) bool {
+	d := dayOf(today)
+	for _, m := range o.made {
+		if !m.paid && m.cents > 0 && m.date <= d {
+			return true
+		}
+	}
+	var buf [len(time.DateOnly)]byte
+	date := today.AppendFormat(buf[:0], time.DateOnly)
+	for _, inv := range o.Invoices {
+		if inv.Status == "unpaid" && inv.DueDate <= string(date) && Cents(inv.Amount) > 0 {
+			return true
+		}
+	}
+	return false
+}
