@@ -31,12 +31,77 @@ func parseJSONStrict(data []byte, useNumber bool) (v any, ok bool) {
 	return v, true
 }
 
+// parseObjectFast is the fast path of ParseObject: for exactly one JSON object (whitespace around
+// it allowed) with no member twice and nesting within fastJSONMaxDepth, it returns the members,
+// each RawMessage the exact bytes of the member's value without the whitespace around it, as a
+// sub-slice of body (no copy) whose capacity ends with the value. Member names decode as
+// encoding/json decodes them. Values are checked, not decoded. It reports ok=false for anything
+// else, and ParseObject then runs the complete path, which names the problem.
+func parseObjectFast(body []byte) (members map[string]json.RawMessage, ok bool) {
+	p := jsonParser{data: body}
+	p.skipSpace()
+	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
+		return nil, false
+	}
+	p.pos++
+	members = make(map[string]json.RawMessage, 4)
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+	} else {
+		for {
+			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+				return nil, false
+			}
+			name, ok := p.string()
+			if !ok {
+				return nil, false
+			}
+			if _, dup := members[name]; dup {
+				return nil, false
+			}
+			p.skipSpace()
+			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+				return nil, false
+			}
+			p.pos++
+			p.skipSpace()
+			start := p.pos
+			if !p.skip(1) { // the object itself is depth 1, as in value
+				return nil, false
+			}
+			members[name] = json.RawMessage(p.data[start:p.pos:p.pos])
+			p.skipSpace()
+			if p.pos >= len(p.data) {
+				return nil, false
+			}
+			if p.data[p.pos] == '}' {
+				p.pos++
+				break
+			}
+			if p.data[p.pos] != ',' {
+				return nil, false
+			}
+			p.pos++
+			p.skipSpace()
+		}
+	}
+	p.skipSpace()
+	if p.pos != len(p.data) {
+		return nil, false
+	}
+	return members, true
+}
+
+// jsonParser reads JSON from data, starting at pos; its methods report ok=false on anything they
+// do not accept with certainty, leaving pos anywhere.
 type jsonParser struct {
 	data      []byte
 	pos       int
-	useNumber bool
+	useNumber bool // decode numbers as json.Number, not float64
 }
 
+// skipSpace moves past JSON whitespace.
 func (p *jsonParser) skipSpace() {
 	for p.pos < len(p.data) {
 		switch p.data[p.pos] {
@@ -48,6 +113,7 @@ func (p *jsonParser) skipSpace() {
 	}
 }
 
+// value decodes the value at pos, inside depth levels of objects and arrays.
 func (p *jsonParser) value(depth int) (any, bool) {
 	if p.pos >= len(p.data) {
 		return nil, false
@@ -78,6 +144,105 @@ func (p *jsonParser) value(depth int) (any, bool) {
 	return nil, false
 }
 
+// skip moves past the value at pos, inside depth levels of objects and arrays, checking it with
+// the same grammar and depth bound as value but building nothing, so it allocates nothing. Unlike
+// value it refuses neither an object with the same member twice nor a number out of float64's
+// range: both are well-formed JSON, which a json.RawMessage takes as it is.
+func (p *jsonParser) skip(depth int) bool {
+	if p.pos >= len(p.data) {
+		return false
+	}
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		return depth < fastJSONMaxDepth && p.skipObject(depth+1)
+	case c == '[':
+		return depth < fastJSONMaxDepth && p.skipArray(depth+1)
+	case c == '"':
+		_, ok := p.scanString()
+		return ok
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.scanNumber()
+	case c == 't':
+		return p.literal("true")
+	case c == 'f':
+		return p.literal("false")
+	case c == 'n':
+		return p.literal("null")
+	}
+	return false
+}
+
+// skipObject moves past the object at pos, as object reads it, without building it.
+func (p *jsonParser) skipObject(depth int) bool {
+	p.pos++ // '{'
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return true
+	}
+	for {
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return false
+		}
+		if _, ok := p.scanString(); !ok {
+			return false
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return false
+		}
+		p.pos++
+		p.skipSpace()
+		if !p.skip(depth) {
+			return false
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return false
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+			p.skipSpace()
+		case '}':
+			p.pos++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// skipArray moves past the array at pos, as array reads it, without building it.
+func (p *jsonParser) skipArray(depth int) bool {
+	p.pos++ // '['
+	p.skipSpace()
+	if p.pos < len(p.data) && p.data[p.pos] == ']' {
+		p.pos++
+		return true
+	}
+	for {
+		if !p.skip(depth) {
+			return false
+		}
+		p.skipSpace()
+		if p.pos >= len(p.data) {
+			return false
+		}
+		switch p.data[p.pos] {
+		case ',':
+			p.pos++
+			p.skipSpace()
+		case ']':
+			p.pos++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// literal moves past word (true, false or null) if it is at pos.
 func (p *jsonParser) literal(word string) bool {
 	if len(p.data)-p.pos < len(word) || string(p.data[p.pos:p.pos+len(word)]) != word {
 		return false
@@ -86,6 +251,7 @@ func (p *jsonParser) literal(word string) bool {
 	return true
 }
 
+// object decodes the object at pos into a map[string]any, refusing a member that appears twice.
 func (p *jsonParser) object(depth int) (any, bool) {
 	p.pos++ // '{'
 	obj := make(map[string]any, 4)
@@ -133,6 +299,7 @@ func (p *jsonParser) object(depth int) (any, bool) {
 	}
 }
 
+// array decodes the array at pos into a []any.
 func (p *jsonParser) array(depth int) (any, bool) {
 	p.pos++ // '['
 	arr := []any{}
@@ -169,30 +336,56 @@ func (p *jsonParser) array(depth int) (any, bool) {
 // exactly as it decodes them.
 func (p *jsonParser) string() (string, bool) {
 	start := p.pos
+	plain, ok := p.scanString()
+	if !ok {
+		return "", false
+	}
+	if plain {
+		return string(p.data[start+1 : p.pos-1]), true
+	}
+	lit := p.data[start:p.pos]
+	if !hasEscape(lit) && utf8.Valid(lit) {
+		return string(lit[1 : len(lit)-1]), true
+	}
+	var s string
+	if err := json.Unmarshal(lit, &s); err != nil {
+		return "", false
+	}
+	return s, true
+}
+
+// scanString moves past the string literal at pos, checking it as encoding/json's scanner does:
+// no control character, only the escapes \" \\ \/ \b \f \n \r \t and \u with four hex digits,
+// any other byte as is (invalid UTF-8 too: decoding replaces it). It reports whether the literal
+// is plain, ASCII without escapes.
+func (p *jsonParser) scanString() (plain, ok bool) {
+	d := p.data
 	p.pos++ // '"'
-	plain := true
-	for p.pos < len(p.data) {
-		c := p.data[p.pos]
+	plain = true
+	for p.pos < len(d) {
+		c := d[p.pos]
 		switch {
 		case c == '"':
 			p.pos++
-			if plain {
-				return string(p.data[start+1 : p.pos-1]), true
-			}
-			lit := p.data[start:p.pos]
-			if !hasEscape(lit) && utf8.Valid(lit) {
-				return string(lit[1 : len(lit)-1]), true
-			}
-			var s string
-			if err := json.Unmarshal(lit, &s); err != nil {
-				return "", false
-			}
-			return s, true
+			return plain, true
 		case c == '\\':
 			plain = false
-			p.pos += 2 // the escaped byte cannot end the string; encoding/json checks the escape
+			if p.pos+1 >= len(d) {
+				return false, false
+			}
+			switch d[p.pos+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				p.pos += 2
+			case 'u':
+				if len(d)-p.pos < 6 || !isHex(d[p.pos+2]) || !isHex(d[p.pos+3]) || !isHex(d[p.pos+4]) || !isHex(d[p.pos+5]) {
+					return false, false
+				}
+				p.pos += 6
+			default:
+				return false, false
+			}
 		case c < 0x20:
-			return "", false
+			return false, false
 		case c >= utf8.RuneSelf:
 			plain = false
 			p.pos++
@@ -200,9 +393,15 @@ func (p *jsonParser) string() (string, bool) {
 			p.pos++
 		}
 	}
-	return "", false
+	return false, false
 }
 
+// isHex reports whether c is a hexadecimal digit.
+func isHex(c byte) bool {
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F')
+}
+
+// hasEscape reports whether b has a backslash.
 func hasEscape(b []byte) bool {
 	for _, c := range b {
 		if c == '\\' {
@@ -215,39 +414,10 @@ func hasEscape(b []byte) bool {
 // number reads a number literal with JSON's grammar.
 func (p *jsonParser) number() (any, bool) {
 	start := p.pos
-	d := p.data
-	if d[p.pos] == '-' {
-		p.pos++
-	}
-	if p.pos >= len(d) {
+	if !p.scanNumber() {
 		return nil, false
 	}
-	switch c := d[p.pos]; {
-	case c == '0':
-		p.pos++
-	case c >= '1' && c <= '9':
-		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
-			p.pos++
-		}
-	default:
-		return nil, false
-	}
-	if p.pos < len(d) && d[p.pos] == '.' {
-		p.pos++
-		if !p.digits() {
-			return nil, false
-		}
-	}
-	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
-			p.pos++
-		}
-		if !p.digits() {
-			return nil, false
-		}
-	}
-	lit := string(d[start:p.pos])
+	lit := string(p.data[start:p.pos])
 	if p.useNumber {
 		return json.Number(lit), true
 	}
@@ -258,6 +428,44 @@ func (p *jsonParser) number() (any, bool) {
 	return f, true
 }
 
+// scanNumber moves past the number literal at pos, checking it with JSON's grammar.
+func (p *jsonParser) scanNumber() bool {
+	d := p.data
+	if d[p.pos] == '-' {
+		p.pos++
+	}
+	if p.pos >= len(d) {
+		return false
+	}
+	switch c := d[p.pos]; {
+	case c == '0':
+		p.pos++
+	case c >= '1' && c <= '9':
+		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
+			p.pos++
+		}
+	default:
+		return false
+	}
+	if p.pos < len(d) && d[p.pos] == '.' {
+		p.pos++
+		if !p.digits() {
+			return false
+		}
+	}
+	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
+			p.pos++
+		}
+		if !p.digits() {
+			return false
+		}
+	}
+	return true
+}
+
+// digits moves past one or more decimal digits, reporting whether there was one.
 func (p *jsonParser) digits() bool {
 	start := p.pos
 	for p.pos < len(p.data) && p.data[p.pos] >= '0' && p.data[p.pos] <= '9' {

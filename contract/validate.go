@@ -766,8 +766,24 @@ type DuplicateMemberError struct{ Name string }
 func (e *DuplicateMemberError) Error() string { return fmt.Sprintf("member %q appears twice", e.Name) }
 
 // ParseObject decodes a JSON object's top-level members, refusing anything but exactly one object
-// and any member that appears twice (encoding/json would silently keep the last).
+// and any member that appears twice (encoding/json would silently keep the last). Each member's
+// RawMessage is the exact bytes of its value, without the whitespace around it.
+//
+// The RawMessages may share memory with body (each is then a sub-slice of body whose capacity
+// ends with the value, so appending to one copies it): the caller must not modify body, nor the
+// RawMessages' bytes, while it uses the members.
 func ParseObject(body []byte) (map[string]json.RawMessage, error) {
+	if members, ok := parseObjectFast(body); ok {
+		return members, nil
+	}
+	return parseObjectSlow(body)
+}
+
+// parseObjectSlow is ParseObject on encoding/json's Decoder, the complete path: it accepts
+// everything parseObjectFast accepts, with the same members, and also what parseObjectFast leaves
+// to it (nesting deeper than fastJSONMaxDepth); for what it refuses, its error names the problem.
+// Its RawMessages are copies.
+func parseObjectSlow(body []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	tok, err := dec.Token()
 	if err != nil {
