@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/mock/fixture"
@@ -26,7 +28,9 @@ type call struct {
 	org     string
 	// quantity is 0 for actions that take none.
 	quantity int
-	base     string
+	// req is the request, for the base of the links an action hands out (Server.baseURL), which
+	// only the link actions build.
+	req *http.Request
 }
 
 // actionFunc performs one action and returns the answer's body for a 200.
@@ -48,8 +52,8 @@ func (s *Server) actionFuncs() map[string]actionFunc {
 // which checks the organization (404), the permission (403) and the state (409). Before them, a
 // fault rule of the session or a Prefer header may answer instead (see answerInstead).
 func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
-	rec := recordOf(r.Context())
-	q := r.URL.Query() // parsed once for the whole request
+	rec := recordOf(w)
+	q := s.queryOf(r) // read without building a url.Values
 	action := q.Get("action")
 	rec.action = action
 	op, err := s.contract.Find(r.Method, r.URL.Path)
@@ -113,7 +117,7 @@ func (s *Server) answerInstead(w http.ResponseWriter, r *http.Request, session, 
 			}
 		}
 		if rule.Drop {
-			recordOf(r.Context()).dropped = true
+			recordOf(w).dropped = true
 			panic(http.ErrAbortHandler) // net/http closes the connection without an answer
 		}
 		if rule.Status != 0 {
@@ -165,13 +169,14 @@ func (s *Server) answerExample(w http.ResponseWriter, r *http.Request, action st
 }
 
 // prepare reads, authenticates and validates a request, and decodes its parameters.
-func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q url.Values, session string) (call, *apiError) {
-	body, aerr := readBody(w, r)
+func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, session string) (call, *apiError) {
+	body, aerr := readBody(r)
 	if aerr != nil {
 		return call{}, aerr
 	}
-	recordOf(r.Context()).requestBody = body
-	if len(body) > 0 && !contract.IsJSON(r.Header.Get("Content-Type")) {
+	recordOf(w).requestBody = body
+	// "application/json" is IsJSON's commonest yes; only another value needs the full check.
+	if ct := r.Header.Get("Content-Type"); len(body) > 0 && ct != "application/json" && !contract.IsJSON(ct) {
 		return call{}, newError(http.StatusUnsupportedMediaType, "unsupported_media_type",
 			fmt.Sprintf("send the body as application/json, not %q", r.Header.Get("Content-Type")))
 	}
@@ -183,46 +188,108 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q url.Values, s
 	if err := s.validateRequest(r, body); err != nil {
 		return call{}, validationError(err)
 	}
-	c := call{state: st, session: session, user: user, base: s.baseURL(r)}
+	c := call{state: st, session: session, user: user, req: r}
 	var members map[string]json.RawMessage
 	if len(body) > 0 {
 		members, _ = contract.ParseObject(body) // validated above
 	}
 	c.org = q.Get("org_id")
 	if raw, ok := members["org_id"]; ok && c.org == "" {
-		_ = json.Unmarshal(raw, &c.org)
+		c.org = jsonString(raw)
 	}
-	qty := q.Get("quantity")
-	if raw, ok := members["quantity"]; ok && qty == "" {
-		qty = strings.TrimSpace(string(raw))
+	// The quantity stays bytes until it is known good: converting it to a string that escapes (into
+	// the error message) would cost an allocation per request.
+	var qty []byte
+	if v := q.Get("quantity"); v != "" {
+		qty = []byte(v)
+	} else if raw, ok := members["quantity"]; ok {
+		qty = bytes.TrimSpace(raw)
 	}
-	if qty != "" {
-		n, err := strconv.Atoi(qty)
+	if len(qty) > 0 {
+		n, err := strconv.Atoi(string(qty))
 		if err != nil || n < 1 || n > fixture.MaxQuantity { // unreachable after validation
-			return call{}, newError(http.StatusBadRequest, "invalid_quantity", fmt.Sprintf("quantity must be an integer from 1 to %d, got %q", fixture.MaxQuantity, qty))
+			return call{}, newError(http.StatusBadRequest, "invalid_quantity", fmt.Sprintf("quantity must be an integer from 1 to %d, got %q", fixture.MaxQuantity, string(qty)))
 		}
 		c.quantity = n
 	}
 	return c, nil
 }
 
-// readBody reads at most MaxBodyBytes of the body.
-func readBody(w http.ResponseWriter, r *http.Request) ([]byte, *apiError) {
+// jsonString is what json.Unmarshal(raw, &s) leaves in a string s that starts empty. A string
+// literal with nothing to decode (no escape, no control character, valid UTF-8: what clients send)
+// is cut out of raw directly; anything else goes through json.Unmarshal.
+func jsonString(raw []byte) string {
+	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
+		inner := raw[1 : n-1]
+		plain := utf8.Valid(inner)
+		for _, b := range inner {
+			if b < ' ' || b == '"' || b == '\\' {
+				plain = false
+				break
+			}
+		}
+		if plain {
+			return string(inner)
+		}
+	}
+	var s string
+	_ = json.Unmarshal(raw, &s)
+	return s
+}
+
+// readBody reads the body, a larger one than MaxBodyBytes being a 413. It reads as
+// io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes)) would (readAtMost), without allocating
+// the wrapper, and into a buffer of the announced size when there is one.
+func readBody(r *http.Request) ([]byte, *apiError) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
 	if r.ContentLength > MaxBodyBytes {
 		return nil, tooLarge()
 	}
-	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+	data, over, err := readAtMost(r.Body, MaxBodyBytes, r.ContentLength)
+	if over {
+		return nil, tooLarge()
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
+		if errors.As(err, &mbe) { // a limit set before ours
 			return nil, tooLarge()
 		}
 		return nil, newError(http.StatusBadRequest, "invalid_json", "the body could not be read: "+err.Error())
 	}
 	return data, nil
+}
+
+// readAtMost reads r to its end, as io.ReadAll does, unless r holds more than limit bytes: then it
+// stops once it has read limit+1 of them and reports over, where http.MaxBytesReader would return
+// its error (nothing more: the writer it would tell, a statusWriter, does not listen). An error of
+// r before that is returned as is. size is how many bytes r announced (-1: unknown): the buffer
+// starts with room for them and for seeing the end, so an honest body needs one allocation. Without
+// a size it makes io.ReadAll's calls of r; with one, larger ones (which changes nothing for a
+// reader whose data and errors do not depend on how much each call asks for).
+func readAtMost(r io.Reader, limit, size int64) (data []byte, over bool, err error) {
+	start := int64(512) // io.ReadAll's
+	if size >= 0 {
+		start = size + 1
+	}
+	b := make([]byte, 0, min(start, limit+1))
+	for {
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // let append pick the next capacity, as io.ReadAll does
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), limit+1)])
+		b = b[:len(b)+n]
+		if int64(len(b)) > limit {
+			return nil, true, nil
+		}
+		if err == io.EOF {
+			return b, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+	}
 }
 
 func tooLarge() *apiError {
@@ -435,7 +502,7 @@ func (s *Server) paymentLink(_ context.Context, c call) (any, error) {
 		return nil, err
 	}
 	s.rememberLink(c, chk.ID)
-	return linkJSON{Status: http.StatusOK, Response: pageLink(c.base, checkoutPath, chk.ID, c.session)}, nil
+	return linkJSON{Status: http.StatusOK, Response: pageLink(s.baseURL(c.req), checkoutPath, chk.ID, c.session)}, nil
 }
 
 func (s *Server) updateCardLink(_ context.Context, c call) (any, error) {
@@ -444,7 +511,7 @@ func (s *Server) updateCardLink(_ context.Context, c call) (any, error) {
 		return nil, err
 	}
 	s.rememberLink(c, upd.ID)
-	return linkJSON{Status: http.StatusOK, Response: pageLink(c.base, updateCardPath, upd.ID, c.session)}, nil
+	return linkJSON{Status: http.StatusOK, Response: pageLink(s.baseURL(c.req), updateCardPath, upd.ID, c.session)}, nil
 }
 
 // rememberLink counts a link handed out in the call's session; beyond -max-pending-links the
@@ -477,11 +544,10 @@ const (
 
 // pageLink is the absolute link to a hosted page; a link handed out in a session carries it.
 func pageLink(base, prefix, id, session string) string {
-	link := base + prefix + id
-	if session != "" {
-		link += "?session=" + url.QueryEscape(session)
+	if session == "" {
+		return base + prefix + id
 	}
-	return link
+	return base + prefix + id + "?session=" + url.QueryEscape(session) // one concatenation
 }
 
 func subscriptionView(sub fixture.Subscription) subscriptionJSON {

@@ -43,7 +43,7 @@ func (s *Server) controlState(w http.ResponseWriter, r *http.Request) (*state.St
 		writeError(w, aerr)
 		return nil, "", false
 	}
-	recordOf(r.Context()).session = id
+	recordOf(w).session = id
 	return s.sessions.get(id), id, true
 }
 
@@ -89,7 +89,7 @@ type completeBody struct {
 
 func decodeComplete(w http.ResponseWriter, r *http.Request) (completeBody, bool) {
 	var b completeBody
-	body, aerr := readBody(w, r)
+	body, aerr := readBody(r)
 	if aerr == nil && len(body) > 0 {
 		if !contract.IsJSON(r.Header.Get("Content-Type")) {
 			aerr = newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")

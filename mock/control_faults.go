@@ -29,8 +29,8 @@ func (s *Server) addFault(w http.ResponseWriter, r *http.Request) {
 		writeError(w, aerr)
 		return
 	}
-	recordOf(r.Context()).session = id
-	body, aerr := readBody(w, r)
+	recordOf(w).session = id
+	body, aerr := readBody(r)
 	if aerr == nil && !contract.IsJSON(r.Header.Get("Content-Type")) {
 		aerr = newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the fault rule as application/json")
 	}

@@ -66,7 +66,7 @@ func (s *Server) importState(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, aerr := readBody(w, r)
+	body, aerr := readBody(r)
 	if aerr != nil {
 		writeError(w, aerr)
 		return
@@ -235,7 +235,7 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	body, aerr := readBody(w, r)
+	body, aerr := readBody(r)
 	if aerr == nil && len(body) > 0 && !contract.IsJSON(r.Header.Get("Content-Type")) {
 		aerr = newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
 	}

@@ -117,7 +117,7 @@ func (s *Server) dashboardSession(w http.ResponseWriter, r *http.Request) (strin
 		s.renderDashboard(w, r, "", false, aerr.Status, "", "session: "+aerr.Message)
 		return "", false
 	}
-	recordOf(r.Context()).session = id
+	recordOf(w).session = id
 	return id, true
 }
 

@@ -71,7 +71,7 @@ func (s *Server) pageState(w http.ResponseWriter, r *http.Request) (*state.State
 		s.pages.render(w, aerr.Status, "message", pageData{Title: "Invalid link", Error: aerr.Message})
 		return nil, false
 	}
-	recordOf(r.Context()).session = id
+	recordOf(w).session = id
 	return s.sessions.get(id), true
 }
 
@@ -110,7 +110,7 @@ func (s *Server) checkoutPage(w http.ResponseWriter, r *http.Request) {
 		s.linkError(w, r, err)
 		return
 	}
-	recordOf(r.Context()).org = v.Org
+	recordOf(w).org = v.Org
 	d := s.expiryChoices(st.Now(), st.Now().Add(state.CardValidity).Format("2006-01"))
 	d.Title, d.View, d.Expires = "Checkout", v, v.ExpiresAt.Format(time.RFC1123)
 	s.pages.render(w, http.StatusOK, "checkout", d)
@@ -126,7 +126,7 @@ func (s *Server) cardPage(w http.ResponseWriter, r *http.Request) {
 		s.linkError(w, r, err)
 		return
 	}
-	recordOf(r.Context()).org = v.Org
+	recordOf(w).org = v.Org
 	d := s.expiryChoices(st.Now(), st.Now().Add(state.CardValidity).Format("2006-01"))
 	d.Title, d.View, d.Expires = "Update card", v, v.ExpiresAt.Format(time.RFC1123)
 	s.pages.render(w, http.StatusOK, "update-card", d)

@@ -9,7 +9,6 @@
 package mock
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
@@ -122,6 +121,9 @@ type Server struct {
 	verdicts  *verdictCache
 	// apiPaths are the billing API's fixed paths, answered without the router.
 	apiPaths map[string]bool
+	// scanQueries: the billing API reads its query parameters by scanning the query string (see
+	// queryValues), which url.ParseQuery's parameter limit allows (queryScanExact).
+	scanQueries bool
 }
 
 // New builds a Server: it loads the contract and seed (embedded ones unless given), builds the
@@ -177,6 +179,8 @@ func New(opts Options) (*Server, error) {
 		examples:  examples,
 		scenarios: sync.OnceValues(loadScenarios),
 		latency:   opts.Latency,
+		// Asked once: GODEBUG is read at start-up.
+		scanQueries: queryScanExact(),
 	}
 	cacheSize := opts.ValidationCache
 	if cacheSize == 0 {
@@ -247,18 +251,24 @@ func (s *Server) allowedMethods(r *http.Request) string {
 // sessionID returns the request's session id (X-Mock-Session, or the session query parameter that
 // hosted-page links carry).
 func sessionID(r *http.Request) (string, *apiError) {
-	return sessionIDOf(r, nil)
-}
-
-// sessionIDOf is sessionID with the request's query string already parsed (q may be nil).
-func sessionIDOf(r *http.Request, q url.Values) (string, *apiError) {
 	id := r.Header.Get(SessionHeader)
 	if id == "" {
-		if q == nil {
-			q = r.URL.Query()
-		}
+		id = r.URL.Query().Get("session")
+	}
+	return checkSessionID(id)
+}
+
+// sessionIDOf is sessionID with the request's query string already at hand.
+func sessionIDOf(r *http.Request, q queryValues) (string, *apiError) {
+	id := r.Header.Get(SessionHeader)
+	if id == "" {
 		id = q.Get("session")
 	}
+	return checkSessionID(id)
+}
+
+// checkSessionID refuses a session id that is too long or not printable ASCII.
+func checkSessionID(id string) (string, *apiError) {
 	if len(id) > maxSessionIDLen {
 		return "", newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("%s is over %d characters", SessionHeader, maxSessionIDLen))
 	}
@@ -268,6 +278,63 @@ func sessionIDOf(r *http.Request, q url.Values) (string, *apiError) {
 		}
 	}
 	return id, nil
+}
+
+// maxScannedParams is the most query parameters queryOf reads by scanning the raw query string;
+// a query string with more is parsed by url.ParseQuery.
+const maxScannedParams = 16
+
+// queryValues answers url.Values.Get for one request's query string. The billing API reads three
+// or four parameters of a query string of as many: instead of building a url.Values (a map and a
+// slice per parameter), Get scans the raw string, exactly as url.ParseQuery would parse it (pairs
+// split on "&", a pair holding ";" or an undecodable key or value skipped, the first remaining
+// value of the key returned). Where a scan could differ from url.ParseQuery (a query string over
+// its parameter limit), queryOf parses it instead.
+type queryValues struct {
+	raw    string
+	parsed url.Values // non-nil: raw is not scanned, parsed answers
+}
+
+// queryOf returns the request's query values: scanned when s.scanQueries allows it and the query
+// string has at most maxScannedParams parameters, else parsed once by url.ParseQuery.
+func (s *Server) queryOf(r *http.Request) queryValues {
+	raw := r.URL.RawQuery
+	if !s.scanQueries || strings.Count(raw, "&") >= maxScannedParams {
+		return queryValues{parsed: r.URL.Query()}
+	}
+	return queryValues{raw: raw}
+}
+
+// Get returns the first value of key, or "", as url.Values.Get on url.ParseQuery's answer does.
+func (q queryValues) Get(key string) string {
+	if q.parsed != nil {
+		return q.parsed.Get(key)
+	}
+	rest := q.raw
+	for rest != "" {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		// QueryUnescape returns its argument, unallocated, when there is nothing to decode.
+		if k, err := url.QueryUnescape(k); err != nil || k != key {
+			continue
+		}
+		if v, err := url.QueryUnescape(v); err == nil {
+			return v
+		}
+	}
+	return ""
+}
+
+// queryScanExact reports whether url.ParseQuery accepts maxScannedParams parameters, as it does
+// unless GODEBUG urlmaxqueryparams sets a lower limit: only then does queryValues's scan of a
+// query string of at most that many parameters find what url.ParseQuery finds. New asks once.
+func queryScanExact() bool {
+	_, err := url.ParseQuery(strings.Repeat("&", maxScannedParams-1))
+	return err == nil
 }
 
 // baseURL is where the links the mock hands out point.
@@ -285,26 +352,54 @@ func (s *Server) baseURL(r *http.Request) string {
 // requestRecord collects, for the request log, what the handlers learn about a request.
 type requestRecord struct {
 	action, org, session string
-	requestBody          []byte
+	// requestBody is the body as read; the journal keeps it by reference (see journal.add), so
+	// nothing may change it once it is recorded (nothing does: the contract's validation, ParseObject
+	// included, only reads it).
+	requestBody []byte
 	// dropped: a fault closed the connection without an answer.
 	dropped bool
 }
 
-type recordKey struct{}
-
-func recordOf(ctx context.Context) *requestRecord {
-	if rec, ok := ctx.Value(recordKey{}).(*requestRecord); ok {
-		return rec
+// recordOf returns the record of the request whose answer w writes: the one logRequests made,
+// found by unwrapping w down to its statusWriter. Every wrapper between logRequests and the
+// handlers (cors, delay, the router) passes logRequests's writer on unchanged; a writer that
+// wrapped it would need an Unwrap method. For a writer logRequests did not make (a handler called
+// on its own, as some tests do) it returns a throwaway record, so callers need not check.
+//
+// The record is reached through the writer, not the request's context, because storing it in the
+// context costs a copy of the request and a context node per request.
+func recordOf(w http.ResponseWriter) *requestRecord {
+	for range maxUnwrap {
+		switch x := w.(type) {
+		case *statusWriter:
+			if x.rec != nil {
+				return x.rec
+			}
+			w = x.ResponseWriter
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = x.Unwrap()
+		default:
+			return &requestRecord{}
+		}
 	}
 	return &requestRecord{}
 }
+
+// maxUnwrap bounds recordOf's walk down a chain of writers (a writer that unwraps to itself must not
+// hang it).
+const maxUnwrap = 16
 
 // statusWriter remembers the status written and, when capture is set, the start of the body.
 type statusWriter struct {
 	http.ResponseWriter
 	status  int
 	capture bool
-	body    []byte
+	// body is what the journal keeps of the answer: at most journalBodyLimit+1 bytes (one more than
+	// it keeps, to tell that it was cut). It is never changed in place once written: appends go to a
+	// buffer of statusWriter's own, and writeImmutable's slice has no spare capacity.
+	body []byte
+	// rec is the request's record (recordingWriter's own), for recordOf; nil in a bare statusWriter.
+	rec *requestRecord
 }
 
 // recordingWriter is a statusWriter and its request's record, allocated together.
@@ -330,10 +425,11 @@ func (w *statusWriter) Write(b []byte) (int, error) {
 	return w.ResponseWriter.Write(b)
 }
 
-// writeImmutable is Write for a body its caller never changes afterwards (writeJSON's): the
-// journal keeps it by reference instead of copying it.
+// writeImmutable is Write for a whole body its caller never changes afterwards (writeJSON's): the
+// journal keeps it by reference instead of copying it, unless its array is large (see keepBody):
+// then Write copies the part the journal keeps.
 func (w *statusWriter) writeImmutable(b []byte) (int, error) {
-	if !w.capture || w.body != nil {
+	if !w.capture || w.body != nil || cap(b) > maxSharedBody {
 		return w.Write(b)
 	}
 	if w.status == 0 {
@@ -364,6 +460,7 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 		// One allocation for the writer and the record.
 		rw := &recordingWriter{statusWriter: statusWriter{ResponseWriter: w, capture: journaled(r)}}
 		rec, sw := &rw.rec, &rw.statusWriter
+		sw.rec = rec // the handlers find it through the writer (recordOf)
 		ctx := r.Context()
 		defer func() {
 			v := recover()
@@ -388,14 +485,14 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 					Time: start.UTC(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
 					Action: rec.action, Org: rec.org, Status: status,
 					DurationMS:  float64(elapsed.Microseconds()) / 1000,
-					RequestBody: string(rec.requestBody), ResponseBody: string(sw.body),
+					RequestBody: rec.requestBody, ResponseBody: sw.body, // add keeps or copies them
 				})
 			}
 			if v != nil {
 				panic(v)
 			}
 		}()
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(ctx, recordKey{}, rec)))
+		next.ServeHTTP(sw, r)
 	})
 }
 
