@@ -94,7 +94,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 		s.respondError(w, r, action, asAPIError(err))
 		return
 	}
-	body, err := json.Marshal(payload)
+	body, err := encodeAnswer(payload)
 	if err != nil {
 		s.respondError(w, r, action, asAPIError(err))
 		return
