@@ -18,6 +18,35 @@ import (
 type org struct {
 	fixture.Organization
 	made []madeInvoice
+	// owedSince holds the due dates of the loaded invoices that are unpaid charges (a positive
+	// amount), and unpaidMade counts the made ones, so that describe's past_due check neither
+	// formats nor parses a date.
+	owedSince  []day
+	unpaidMade int
+}
+
+// newOrg is the State's copy of a loaded organization.
+func newOrg(o *fixture.Organization) *org {
+	c := &org{Organization: *copyOrg(o)}
+	for _, inv := range c.Invoices {
+		if inv.Status != "unpaid" || Cents(inv.Amount) <= 0 {
+			continue
+		}
+		due, err := time.Parse(time.DateOnly, inv.DueDate)
+		if err != nil { // unreachable: fixture.Parse checks the date
+			due = time.Time{}
+		}
+		c.owedSince = append(c.owedSince, dayOf(due))
+	}
+	return c
+}
+
+// add appends an invoice the State made.
+func (o *org) add(m madeInvoice) {
+	o.made = append(o.made, m)
+	if !m.paid && m.cents > 0 {
+		o.unpaidMade++
+	}
 }
 
 // madeInvoice is an invoice a State created: dated and due the day it was made, with the id
@@ -76,19 +105,20 @@ func (o *org) invoices() []fixture.Invoice {
 	return out
 }
 
-// owes reports whether the organization owes money on day today: an unpaid invoice with a positive
-// amount whose due date is today or earlier.
+// owes reports whether the organization owes money on the day of today: an unpaid invoice with a
+// positive amount whose due date is that day or earlier.
 func (o *org) owes(today time.Time) bool {
 	d := dayOf(today)
-	for _, m := range o.made {
-		if !m.paid && m.cents > 0 && m.date <= d {
+	for _, due := range o.owedSince {
+		if due <= d {
 			return true
 		}
 	}
-	var buf [len(time.DateOnly)]byte
-	date := today.AppendFormat(buf[:0], time.DateOnly)
-	for _, inv := range o.Invoices {
-		if inv.Status == "unpaid" && inv.DueDate <= string(date) && Cents(inv.Amount) > 0 {
+	if o.unpaidMade == 0 {
+		return false
+	}
+	for _, m := range o.made {
+		if !m.paid && m.cents > 0 && m.date <= d {
 			return true
 		}
 	}

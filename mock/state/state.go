@@ -106,7 +106,7 @@ func New(seed *fixture.Seed) *State {
 		s.userByToken[u.Token] = u.ID
 	}
 	for i := range seed.Organizations {
-		o := &org{Organization: *copyOrg(&seed.Organizations[i])}
+		o := newOrg(&seed.Organizations[i])
 		s.orgs[o.ID] = o
 		s.orgOrder = append(s.orgOrder, o.ID)
 		for _, inv := range o.Invoices {
@@ -357,7 +357,7 @@ func (s *State) Cancel(user, orgID string) error {
 func (s *State) addInvoice(o *org, cents int64, paid bool) madeInvoice {
 	s.invoices++
 	m := madeInvoice{cents: cents, num: s.invoices, date: dayOf(s.now), paid: paid}
-	o.made = append(o.made, m)
+	o.add(m)
 	return m
 }
 

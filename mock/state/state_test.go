@@ -249,26 +249,30 @@ func TestAdvanceRefusals(t *testing.T) {
 func TestPastDue(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		due, amount string
-		want        bool
+		clock, status, due, amount string
+		want                       bool
 	}{
-		{"2026-11-02", "36.00", false},
-		{"2026-11-01", "36.00", true},
-		{"2026-10-31", "36.00", true},
-		{"2026-10-31", "-36.00", false},
-		{"2026-10-31", "0.00", false},
+		{"2026-11-01T23:59:00Z", "unpaid", "2026-11-02", "36.00", false},
+		{"2026-11-01T23:59:00Z", "unpaid", "2026-11-01", "36.00", true},
+		{"2026-11-01T23:59:00Z", "unpaid", "2026-10-31", "36.00", true},
+		{"2026-11-01T23:59:00Z", "unpaid", "2026-10-31", "-36.00", false},
+		{"2026-11-01T23:59:00Z", "unpaid", "2026-10-31", "0.00", false},
+		{"2026-11-01T23:59:00Z", "paid", "2026-10-31", "36.00", false},
+		// A seed's clock is read in UTC: the billing day is the UTC day.
+		{"2026-11-01T23:59:00-05:00", "unpaid", "2026-11-02", "36.00", true},
+		{"2026-11-02T00:30:00+01:00", "unpaid", "2026-11-02", "36.00", false},
 	}
 	for _, tt := range tests {
-		s := newState(t, `clock: 2026-11-01T23:59:00Z
+		s := newState(t, `clock: `+tt.clock+`
 plans: [{id: pro, unit_price: "12.00"}]
 users: [{id: u, token: t}]
 organizations:
   - {id: org_a, name: A, owner: u, resources: 0, subscription: {plan: pro, quantity: 1, payment_exp: "2030-01", renews_at: 2026-12-01T00:00:00Z},
-     invoices: [{id: inv_1, status: unpaid, date: "2026-10-01", due_date: "`+tt.due+`", amount: "`+tt.amount+`"}]}
+     invoices: [{id: inv_1, status: `+tt.status+`, date: "2026-10-01", due_date: "`+tt.due+`", amount: "`+tt.amount+`"}]}
 `)
 		d, err := s.Describe("u", "org_a")
 		require.NoError(t, err)
-		assert.Equal(t, tt.want, d.PastDue, "due %s, amount %s", tt.due, tt.amount)
+		assert.Equal(t, tt.want, d.PastDue, "clock %s, %s, due %s, amount %s", tt.clock, tt.status, tt.due, tt.amount)
 	}
 }
 
