@@ -64,6 +64,15 @@ wait_ready() { # URL: until it answers at all, 30 s at most
   return 1
 }
 
+# port_free PORT: nothing listens there yet, so that what answers next is the server this script
+# starts, not a leftover one (which would be measured in its place).
+port_free() {
+  if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; then
+    echo "loadtest: something already listens on 127.0.0.1:$1; stop it, or set MOCK_PORT/REF_PORT/PRISM_PORT" >&2
+    exit 2
+  fi
+}
+
 record() { echo "$1 $2" >>"$RESULTS"; }
 
 # wrk_run NAME ENDPOINT CONNS URL METHOD BODY SESSION
@@ -117,6 +126,7 @@ reset_update_session() { # NAME BASE: the mock's update session back to the seed
 
 echo "== load test: wrk on CPU 1, each server on CPU 0, $DURATION per run" >&2
 
+port_free "$REF_PORT"
 taskset -c 0 bin/bench-reference -addr "127.0.0.1:$REF_PORT" &
 REF_PID=$!
 PIDS+=("$REF_PID")
@@ -124,6 +134,7 @@ wait_ready "http://127.0.0.1:$REF_PORT/"
 measure reference "http://127.0.0.1:$REF_PORT"
 stop "$REF_PID"
 
+port_free "$MOCK_PORT"
 taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
 MOCK_PID=$!
 PIDS+=("$MOCK_PID")
@@ -132,6 +143,7 @@ measure mock "http://127.0.0.1:$MOCK_PORT"
 stop "$MOCK_PID"
 
 if [[ "$NOCACHE" == 1 ]]; then
+  port_free "$MOCK_PORT"
   taskset -c 0 bin/billing-mock -quiet -validation-cache 0 -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
   MOCK_PID=$!
   PIDS+=("$MOCK_PID")
@@ -141,6 +153,7 @@ if [[ "$NOCACHE" == 1 ]]; then
 fi
 
 if [[ "$PRISM" == 1 ]]; then
+  port_free "$PRISM_PORT"
   taskset -c 0 bench/prism/node_modules/.bin/prism mock -h 127.0.0.1 -p "$PRISM_PORT" openapi.yaml >"$OUT/prism.log" 2>&1 &
   PRISM_PID=$!
   PIDS+=("$PRISM_PID")
@@ -150,6 +163,7 @@ if [[ "$PRISM" == 1 ]]; then
 fi
 
 echo "== start-up, memory and the contract suite" >&2
+port_free "$MOCK_PORT"
 line=$(taskset -c 1 bin/benchtool startup taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT")
 MOCK_PID=${line##*pid=}
 PIDS+=("$MOCK_PID")
@@ -164,6 +178,7 @@ stop "$MOCK_PID"
 # ~1M requests (describe, 50 connections), sized from the describe rate measured above.
 rate=$(awk '$1=="mock.describe.50.rps"{print $2}' "$RESULTS")
 secs=$(awk -v r="$rate" -v n="$MILLION" 'BEGIN{s=int(n/r)+2; if (s>120) s=120; print s}')
+port_free "$MOCK_PORT"
 taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
 MOCK_PID=$!
 PIDS+=("$MOCK_PID")
@@ -173,6 +188,7 @@ record million.requests "$(grep '^RESULT' <<<"$out" | sed -E 's/.*requests=([0-9
 record rss.million "$(bin/benchtool rss "$MOCK_PID")"
 stop "$MOCK_PID"
 
+port_free "$MOCK_PORT"
 taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
 MOCK_PID=$!
 PIDS+=("$MOCK_PID")
