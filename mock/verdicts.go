@@ -32,7 +32,7 @@ func newVerdictCache(max int) *verdictCache {
 	if max <= 0 {
 		return nil
 	}
-	return &verdictCache{max: max, seen: make(map[string]struct{}, max), bufs: sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}}
+	return &verdictCache{max: max, seen: make(map[string]struct{}), bufs: sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}}
 }
 
 // requestKey appends the inputs of ValidateRequest; ok is false when they are too large.
