@@ -4,15 +4,23 @@
 # history and an update; then start-up time, RSS idle, after ~1M requests and with 1,000 live
 # sessions, and the contract suite's wall time against the mock. With PRISM=1 (the default when
 # bench/prism/node_modules exists) Prism's mock of openapi.yaml is measured the same way.
+#
+# The servers compared run side by side and take turns: each request kind is measured REPEAT
+# times on each server, the reference and the mock one after the other, and benchtool check takes
+# the median of the runs. On a shared machine the speed drifts by ±10% within a minute; measuring
+# all of one server and then all of the other put that drift into the ratios.
+#
 # It prints the table and exits 1 when a target is missed. Everything listens on 127.0.0.1 only,
 # and only the processes this script started are stopped, by PID.
 #
-# Environment: DURATION (each wrk run, default 10s), MILLION (requests of the memory run, default
-# 1000000), PRISM (1/0), NOCACHE (1: also measure the mock with -validation-cache 0; default 1).
+# Environment: DURATION (each wrk run, default 5s), REPEAT (runs of each kind, default 3), MILLION
+# (requests of the memory run, default 1000000), PRISM (1/0), NOCACHE (1: also measure the mock
+# with -validation-cache 0; default 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-10s}
+DURATION=${DURATION:-5s}
+REPEAT=${REPEAT:-3}
 MILLION=${MILLION:-1000000}
 NOCACHE=${NOCACHE:-1}
 if [[ -z "${PRISM:-}" ]]; then
@@ -51,6 +59,7 @@ go build -o bin/benchtool ./bench/benchtool
 go build -o bin/contracttest ./cmd/contracttest
 
 MOCK_PORT=${MOCK_PORT:-18080}
+NOCACHE_PORT=${NOCACHE_PORT:-18081}
 REF_PORT=${REF_PORT:-18090}
 PRISM_PORT=${PRISM_PORT:-18100}
 
@@ -68,7 +77,7 @@ wait_ready() { # URL: until it answers at all, 30 s at most
 # starts, not a leftover one (which would be measured in its place).
 port_free() {
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; then
-    echo "loadtest: something already listens on 127.0.0.1:$1; stop it, or set MOCK_PORT/REF_PORT/PRISM_PORT" >&2
+    echo "loadtest: something already listens on 127.0.0.1:$1; stop it, or set MOCK_PORT/NOCACHE_PORT/REF_PORT/PRISM_PORT" >&2
     exit 2
   fi
 }
@@ -103,18 +112,30 @@ HISTORY="$API/history?action=list_billing&org_id=org_acme"
 UPDATE="$API/update?action=updatesubscription"
 UPDATE_BODY='{"org_id":"org_acme","quantity":QTY}'
 
-# measure NAME BASE: the three requests at 10 and 50 connections. Updates go to their own session,
-# reset before and after each run: every update adds an invoice (hundreds of thousands in a run),
-# and neither the next update run nor describe and history should be measured on a heap that holds
-# them.
+# measure ROUNDS NAME=BASE...: the three requests at 10 and 50 connections, ROUNDS times, the servers
+# taking turns on each. Updates go to their own session, reset before and after each run: every
+# update adds an invoice (hundreds of thousands in a run), and neither the next update run nor
+# describe and history should be measured on a heap that holds them.
 measure() {
-  local name=$1 base=$2 conns
+  local rounds=$1 conns round ep server name base
+  shift
   for conns in 10 50; do
-    wrk_run "$name" describe "$conns" "$base$DESCRIBE" GET "" ""
-    wrk_run "$name" history "$conns" "$base$HISTORY" GET "" ""
-    reset_update_session "$name" "$base"
-    wrk_run "$name" update "$conns" "$base$UPDATE" POST "$UPDATE_BODY" bench-update
-    reset_update_session "$name" "$base"
+    for round in $(seq 1 "$rounds"); do
+      for ep in describe history update; do
+        for server in "$@"; do
+          name=${server%%=*} base=${server#*=}
+          case $ep in
+          describe) wrk_run "$name" describe "$conns" "$base$DESCRIBE" GET "" "" ;;
+          history) wrk_run "$name" history "$conns" "$base$HISTORY" GET "" "" ;;
+          update)
+            reset_update_session "$name" "$base"
+            wrk_run "$name" update "$conns" "$base$UPDATE" POST "$UPDATE_BODY" bench-update
+            reset_update_session "$name" "$base"
+            ;;
+          esac
+        done
+      done
+    done
   done
 }
 
@@ -124,41 +145,44 @@ reset_update_session() { # NAME BASE: the mock's update session back to the seed
   fi
 }
 
-echo "== load test: wrk on CPU 1, each server on CPU 0, $DURATION per run" >&2
+echo "== load test: wrk on CPU 1, the servers on CPU 0, $REPEAT × $DURATION per request kind and server" >&2
 
 port_free "$REF_PORT"
 taskset -c 0 bin/bench-reference -addr "127.0.0.1:$REF_PORT" &
 REF_PID=$!
 PIDS+=("$REF_PID")
 wait_ready "http://127.0.0.1:$REF_PORT/"
-measure reference "http://127.0.0.1:$REF_PORT"
-stop "$REF_PID"
+SERVERS=("reference=http://127.0.0.1:$REF_PORT")
 
 port_free "$MOCK_PORT"
 taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
 MOCK_PID=$!
 PIDS+=("$MOCK_PID")
 wait_ready "http://127.0.0.1:$MOCK_PORT$DESCRIBE"
-measure mock "http://127.0.0.1:$MOCK_PORT"
-stop "$MOCK_PID"
+SERVERS+=("mock=http://127.0.0.1:$MOCK_PORT")
 
 if [[ "$NOCACHE" == 1 ]]; then
-  port_free "$MOCK_PORT"
-  taskset -c 0 bin/billing-mock -quiet -validation-cache 0 -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
-  MOCK_PID=$!
-  PIDS+=("$MOCK_PID")
-  wait_ready "http://127.0.0.1:$MOCK_PORT$DESCRIBE"
-  measure mocknocache "http://127.0.0.1:$MOCK_PORT"
-  stop "$MOCK_PID"
+  port_free "$NOCACHE_PORT"
+  taskset -c 0 bin/billing-mock -quiet -validation-cache 0 -addr "127.0.0.1:$NOCACHE_PORT" >/dev/null &
+  NOCACHE_PID=$!
+  PIDS+=("$NOCACHE_PID")
+  wait_ready "http://127.0.0.1:$NOCACHE_PORT$DESCRIBE"
+  SERVERS+=("mocknocache=http://127.0.0.1:$NOCACHE_PORT")
 fi
 
+measure "$REPEAT" "${SERVERS[@]}"
+stop "$REF_PID"
+stop "$MOCK_PID"
+if [[ "$NOCACHE" == 1 ]]; then stop "$NOCACHE_PID"; fi
+
 if [[ "$PRISM" == 1 ]]; then
+  # Prism is a hundred times slower: one round is enough to place it.
   port_free "$PRISM_PORT"
   taskset -c 0 bench/prism/node_modules/.bin/prism mock -h 127.0.0.1 -p "$PRISM_PORT" openapi.yaml >"$OUT/prism.log" 2>&1 &
   PRISM_PID=$!
   PIDS+=("$PRISM_PID")
   wait_ready "http://127.0.0.1:$PRISM_PORT$DESCRIBE"
-  measure prism "http://127.0.0.1:$PRISM_PORT"
+  measure 1 "prism=http://127.0.0.1:$PRISM_PORT"
   stop "$PRISM_PID"
 fi
 
@@ -176,7 +200,7 @@ record rss.sessions "$(bin/benchtool rss "$MOCK_PID")"
 stop "$MOCK_PID"
 
 # ~1M requests (describe, 50 connections), sized from the describe rate measured above.
-rate=$(awk '$1=="mock.describe.50.rps"{print $2}' "$RESULTS")
+rate=$(awk '$1=="mock.describe.50.rps"{r=$2} END{print r}' "$RESULTS")
 secs=$(awk -v r="$rate" -v n="$MILLION" 'BEGIN{s=int(n/r)+2; if (s>120) s=120; print s}')
 port_free "$MOCK_PORT"
 taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
@@ -205,6 +229,6 @@ stop "$MOCK_PID"
 
 {
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -sr), $(go version | cut -d' ' -f3)"
-  echo "wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2) -t1 -d$DURATION --latency; server on CPU 0, wrk on CPU 1"
+  echo "wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2) -t1 -d$DURATION --latency, median of $REPEAT interleaved runs; servers on CPU 0, wrk on CPU 1"
 } | tee "$OUT/machine.txt"
 bin/benchtool check "$RESULTS"

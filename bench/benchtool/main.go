@@ -4,7 +4,8 @@
 //	benchtool startup BIN ARGS...    start BIN, print the milliseconds to its first 200 answer and its PID
 //	benchtool rss PID                print the resident set size of PID, in MiB
 //	benchtool sessions URL N         make N live sessions (a describe and an update in each)
-//	benchtool check FILE             print the load-test table and exit 1 when a target is missed
+//	benchtool check FILE             print the load-test table (medians of repeated runs) and exit 1
+//	                                 when a target is missed
 //
 // It only talks to the loopback addresses it is given and stops only the processes it started.
 package main
@@ -253,17 +254,9 @@ func check(file string) error {
 	if err != nil {
 		return err
 	}
-	v := map[string]float64{}
-	for _, line := range strings.Split(string(data), "\n") {
-		f := strings.Fields(line)
-		if len(f) == 2 {
-			if x, err := strconv.ParseFloat(f[1], 64); err == nil {
-				v[f[0]] = x
-			}
-		}
-	}
+	v := readResults(data)
 	get := func(k string) float64 { return v[k] }
-	fmt.Printf("\n%-10s %-6s %-9s %10s %9s %9s %12s\n", "server", "conns", "request", "req/s", "p50 ms", "p99 ms", "req/s ÷ ref")
+	fmt.Printf("\nload test, median of each server's runs\n%-10s %-6s %-9s %10s %9s %9s %12s\n", "server", "conns", "request", "req/s", "p50 ms", "p99 ms", "req/s ÷ ref")
 	for _, server := range []string{"reference", "mock", "mocknocache", "prism"} {
 		for _, c := range []string{"10", "50"} {
 			for _, ep := range []string{"describe", "history", "update"} {
@@ -319,6 +312,25 @@ func check(file string) error {
 		return fmt.Errorf("%d target(s) missed", missed)
 	}
 	return nil
+}
+
+// readResults reads the load test's "name value" lines. A name measured several times (the
+// interleaved rounds of bench/loadtest.sh) gets the median of its values.
+func readResults(data []byte) map[string]float64 {
+	runs := map[string][]float64{}
+	for _, line := range strings.Split(string(data), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 2 {
+			if x, err := strconv.ParseFloat(f[1], 64); err == nil {
+				runs[f[0]] = append(runs[f[0]], x)
+			}
+		}
+	}
+	v := make(map[string]float64, len(runs))
+	for k, xs := range runs {
+		v[k] = median(xs)
+	}
+	return v
 }
 
 func pct(a, b float64) float64 {
