@@ -79,6 +79,23 @@ func TestAbusePendingLinksStayBounded(t *testing.T) {
 	}
 }
 
+// TestAbuseInvoiceFloodStaysBounded: a client changing a quantity in a loop makes an invoice per
+// change; an organization keeps the newest MaxInvoices of them and every invoice of the seed.
+func TestAbuseInvoiceFloodStaysBounded(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{MaxInvoices: 20})
+	c := tc{t: t, h: s, session: "invoices"}
+	seeded := len(c.invoices("org_acme"))
+	for i := range 100 {
+		r := c.update("tok_owner", "updatesubscription", "org_id=org_acme&quantity="+strconv.Itoa(4+i%2))
+		require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	}
+	invoices := c.invoices("org_acme")
+	require.Len(t, invoices, seeded+20)
+	newest := invoices[0].(map[string]any)["id"]
+	assert.Equal(t, "inv_acme_m0100", newest, "ids keep counting past the forgotten ones")
+}
+
 func TestAbuseHugeAndDeepBodies(t *testing.T) {
 	s := newTestServer(t, Options{})
 	c := tc{t: t, h: s}

@@ -64,7 +64,7 @@ func benchActions(b *testing.B, opts Options) {
 					serveBench(b, s, br.method, br.target, "", fmt.Sprint("cancel-", i%900))
 					if i%900 == 0 {
 						b.StopTimer()
-						s.sessions = newSessions(s.seed, DefaultMaxSessions, 0, 0, 0)
+						s.sessions = newSessions(s.seed, DefaultMaxSessions, sessionLimits{})
 						b.StartTimer()
 					}
 				}

@@ -76,7 +76,7 @@ func (s *Server) importState(w http.ResponseWriter, r *http.Request) {
 		writeError(w, invalidFixture(err))
 		return
 	}
-	s.sessions.replace(id, state.New(seed))
+	s.sessions.replace(id, s.sessions.newState(seed))
 	controlJSON(w, stateLoaded(seed, ""))
 }
 
@@ -141,7 +141,7 @@ func (s *Server) loadScenario(w http.ResponseWriter, r *http.Request) {
 		writeError(w, asAPIError(err))
 		return
 	}
-	s.sessions.replace(id, state.New(seed))
+	s.sessions.replace(id, s.sessions.newState(seed))
 	controlJSON(w, stateLoaded(seed, name))
 }
 

@@ -379,7 +379,7 @@ func (s *Server) dashboardScenario(w http.ResponseWriter, r *http.Request) {
 		s.renderDashboard(w, r, id, true, status, "", err.Error())
 		return
 	}
-	s.sessions.replace(id, state.New(seed))
+	s.sessions.replace(id, s.sessions.newState(seed))
 	dashboardBack(w, r, id, url.Values{"done": {"scenario"}, "scenario": {name}})
 }
 

@@ -51,6 +51,10 @@ type Options struct {
 	// DefaultMaxPendingLinks. Handing out one more forgets the oldest (its page then answers 404
 	// link_not_found): getpaymentlink documents no 429 or 503, so the mock never refuses a link.
 	MaxPendingLinks int
+	// MaxInvoices bounds the invoices the mock makes (quantity changes, checkouts, renewals) that
+	// each organization of a session keeps; 0 means state.DefaultMaxMadeInvoices. Making one more
+	// forgets the oldest made one; the invoices of the seed or an imported state are always kept.
+	MaxInvoices int
 	// ValidationCache is the number of "valid" verdicts of request and answer validation kept, keyed
 	// by every input of the validation (see verdictCache); 0 means DefaultValidationCache, a negative
 	// number turns the cache off (every request and answer is then validated in full).
@@ -170,7 +174,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		contract:  c,
 		seed:      seed,
-		sessions:  newSessions(seed, maxSessions, opts.JournalSize, opts.MaxFaults, opts.MaxPendingLinks),
+		sessions:  newSessions(seed, maxSessions, sessionLimits{journal: opts.JournalSize, faults: opts.MaxFaults, links: opts.MaxPendingLinks, invoices: opts.MaxInvoices}),
 		publicURL: strings.TrimSuffix(opts.PublicURL, "/"),
 		cors:      cors,
 		logger:    logger,

@@ -18,15 +18,20 @@ const maxSessionIDLen = 128
 // sessions holds one State per session id, made from the seed on first use. At most max sessions
 // live besides the default one; making one more evicts the least recently used.
 type sessions struct {
-	mu   sync.Mutex
-	seed *fixture.Seed
-	max  int
-	// journalSize and maxFaults bound each session's journal and fault rules; maxLinks the payment
-	// and update-card links each session remembers.
-	journalSize, maxFaults, maxLinks int
-	byID                             map[string]*list.Element
-	lru                              *list.List // of *session, most recently used first
-	def                              *session
+	mu     sync.Mutex
+	seed   *fixture.Seed
+	max    int
+	limits sessionLimits
+	byID   map[string]*list.Element
+	lru    *list.List // of *session, most recently used first
+	def    *session
+}
+
+// sessionLimits bound what each session keeps: its journal's entries, its fault rules, the payment
+// and update-card links it remembers, and the invoices it makes per organization. Zero means the
+// default of each.
+type sessionLimits struct {
+	journal, faults, links, invoices int
 }
 
 // session is one session's state, with its request journal and fault rules. The journal and the
@@ -73,17 +78,26 @@ func (lr *linkRing) reset() {
 	lr.ids, lr.next = nil, 0
 }
 
-func newSessions(seed *fixture.Seed, max, journalSize, maxFaults, maxLinks int) *sessions {
-	if maxLinks <= 0 {
-		maxLinks = DefaultMaxPendingLinks
+func newSessions(seed *fixture.Seed, max int, limits sessionLimits) *sessions {
+	if limits.links <= 0 {
+		limits.links = DefaultMaxPendingLinks
 	}
-	ss := &sessions{seed: seed, max: max, journalSize: journalSize, maxFaults: maxFaults, maxLinks: maxLinks, byID: make(map[string]*list.Element), lru: list.New()}
+	if limits.invoices <= 0 {
+		limits.invoices = state.DefaultMaxMadeInvoices
+	}
+	ss := &sessions{seed: seed, max: max, limits: limits, byID: make(map[string]*list.Element), lru: list.New()}
 	ss.def = ss.newSession("")
 	return ss
 }
 
 func (ss *sessions) newSession(id string) *session {
-	return &session{id: id, state: state.New(ss.seed), journal: newJournal(ss.journalSize), faults: newFaultSet(ss.maxFaults), links: &linkRing{max: max(ss.maxLinks, 1)}}
+	return &session{id: id, state: ss.newState(ss.seed), journal: newJournal(ss.limits.journal), faults: newFaultSet(ss.limits.faults), links: &linkRing{max: max(ss.limits.links, 1)}}
+}
+
+// newState is a session's State made from seed (the sessions' seed, an import or a scenario), with
+// the sessions' bound on made invoices.
+func (ss *sessions) newState(seed *fixture.Seed) *state.State {
+	return state.NewLimited(seed, ss.limits.invoices)
 }
 
 // session returns a session's journal and faults, creating the session from the seed on first use.
@@ -133,7 +147,7 @@ func (ss *sessions) reset(id string) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	sess := ss.entry(id)
-	sess.state = state.New(ss.seed)
+	sess.state = ss.newState(ss.seed)
 	sess.journal.clear()
 	sess.faults.remove("")
 }

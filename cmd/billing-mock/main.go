@@ -26,6 +26,7 @@ import (
 	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/mock"
 	"github.com/cloudplans/billing-mock/mock/fixture"
+	"github.com/cloudplans/billing-mock/mock/state"
 )
 
 // defaultGCPercent is the garbage collector's target when GOGC is not set. The mock's live heap is
@@ -74,6 +75,7 @@ type config struct {
 	latency     string
 	// Hardening and performance.
 	maxPendingLinks int
+	maxInvoices     int
 	maxHeaderBytes  int
 	validationCache int
 	headerTimeout   time.Duration
@@ -96,6 +98,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.IntVar(&c.journalSize, "journal-size", mock.DefaultJournalSize, "requests kept in each session's journal (GET /_mock/requests)")
 	fs.IntVar(&c.maxFaults, "max-faults", mock.DefaultMaxFaults, "fault rules each session may hold (POST /_mock/faults)")
 	fs.IntVar(&c.maxPendingLinks, "max-pending-links", mock.DefaultMaxPendingLinks, "payment and update-card links each session remembers; handing out one more forgets the oldest (its page then answers 404)")
+	fs.IntVar(&c.maxInvoices, "max-invoices", state.DefaultMaxMadeInvoices, "invoices the mock makes that each organization of a session keeps; making one more forgets the oldest made one (seed and imported invoices are always kept)")
 	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted; a larger one is answered 431")
 	fs.DurationVar(&c.headerTimeout, "read-header-timeout", 5*time.Second, "time a client has to send the request line and headers (slow clients are cut off)")
 	fs.IntVar(&c.validationCache, "validation-cache", mock.DefaultValidationCache, "valid verdicts of request and answer validation remembered, keyed by every input of the validation (0: off)")
@@ -111,8 +114,8 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 		fs.Usage()
 		return c, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
-	if c.maxSessions < 1 || c.journalSize < 1 || c.maxFaults < 1 || c.maxPendingLinks < 1 {
-		return c, errors.New("-max-sessions, -journal-size, -max-faults and -max-pending-links must be at least 1")
+	if c.maxSessions < 1 || c.journalSize < 1 || c.maxFaults < 1 || c.maxPendingLinks < 1 || c.maxInvoices < 1 {
+		return c, errors.New("-max-sessions, -journal-size, -max-faults, -max-pending-links and -max-invoices must be at least 1")
 	}
 	if c.maxHeaderBytes < 4<<10 || c.maxHeaderBytes > 1<<20 {
 		return c, errors.New("-max-header-bytes must be from 4096 to 1048576")
@@ -135,7 +138,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions, JournalSize: c.journalSize, MaxFaults: c.maxFaults, MaxPendingLinks: c.maxPendingLinks}
+	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions, JournalSize: c.journalSize, MaxFaults: c.maxFaults, MaxPendingLinks: c.maxPendingLinks, MaxInvoices: c.maxInvoices}
 	opts.ValidationCache = c.validationCache
 	if c.validationCache == 0 {
 		opts.ValidationCache = -1 // off

@@ -145,7 +145,7 @@ func TestRefusesBadFlagsAndSeeds(t *testing.T) {
 	var stderr bytes.Buffer
 	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
 	assert.True(t, errors.Is(err, flag.ErrHelp))
-	for _, f := range []string{"-addr", "-fixtures", "-spec", "-cors-origins", "-public-url", "-log-format", "-quiet", "-strict", "-latency", "-journal-size", "-max-faults"} {
+	for _, f := range []string{"-addr", "-fixtures", "-spec", "-cors-origins", "-public-url", "-log-format", "-quiet", "-strict", "-latency", "-journal-size", "-max-faults", "-max-pending-links", "-max-invoices"} {
 		assert.Contains(t, stderr.String(), f)
 	}
 }

@@ -41,8 +41,16 @@ func newOrg(o *fixture.Organization) *org {
 	return c
 }
 
-// add appends an invoice the State made.
-func (o *org) add(m madeInvoice) {
+// add appends an invoice the State made, forgetting the oldest made one first when maxMade are
+// kept already. (Cutting the slice's front leaves the array's start unused until the next append
+// that grows it copies only the kept part: the array stays within about twice maxMade.)
+func (o *org) add(m madeInvoice, maxMade int) {
+	if len(o.made) >= maxMade {
+		if old := o.made[0]; !old.paid && old.cents > 0 {
+			o.unpaidMade--
+		}
+		o.made = o.made[1:]
+	}
 	o.made = append(o.made, m)
 	if !m.paid && m.cents > 0 {
 		o.unpaidMade++

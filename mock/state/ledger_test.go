@@ -91,3 +91,37 @@ func TestQuantityChangeAllocates(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, d.PastDue)
 }
+
+// TestMadeInvoicesAreBounded: beyond maxMade made invoices an organization forgets the oldest made
+// one (and whether it was owed), never one it was loaded with, and new ids keep counting.
+func TestMadeInvoicesAreBounded(t *testing.T) {
+	t.Parallel()
+	seed, err := fixture.Parse("test.yaml", []byte(testSeed))
+	require.NoError(t, err)
+	s := NewLimited(seed, 3)
+	// An expired card: every change is an unpaid charge or credit.
+	s.orgs["org_a"].Subscription.PaymentExp = "2020-01"
+	for _, q := range []int{5, 4, 9, 10, 11} { // +2 (owed), -1, +5 (owed), +1 (owed), +1 (owed)
+		require.NoError(t, s.UpdateQuantity("usr_a", "org_a", q))
+	}
+	h, err := s.History("usr_a", "org_a")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"inv_a_m0005", "inv_a_m0004", "inv_a_m0003", "inv_a_1"}, ids(h))
+	assert.Equal(t, 3, s.orgs["org_a"].unpaidMade, "the forgotten charge and credit are no longer counted")
+	d, err := s.Describe("usr_a", "org_a")
+	require.NoError(t, err)
+	assert.True(t, d.PastDue)
+
+	// A bound of 1 keeps only the latest; after a paid change nothing is owed any more.
+	s = NewLimited(seed, 0)
+	s.orgs["org_a"].Subscription.PaymentExp = "2020-01"
+	require.NoError(t, s.UpdateQuantity("usr_a", "org_a", 5))
+	s.orgs["org_a"].Subscription.PaymentExp = "2030-01"
+	require.NoError(t, s.UpdateQuantity("usr_a", "org_a", 6))
+	h, err = s.History("usr_a", "org_a")
+	require.NoError(t, err)
+	assert.Equal(t, []string{"inv_a_m0002", "inv_a_1"}, ids(h))
+	d, err = s.Describe("usr_a", "org_a")
+	require.NoError(t, err)
+	assert.False(t, d.PastDue)
+}

@@ -80,15 +80,29 @@ type State struct {
 	// it. (That holds while a session makes fewer than a billion invoices, far more than fit in
 	// memory.)
 	invoices uint32
+	// maxMade bounds the invoices kept of those made for one organization (see NewLimited).
+	maxMade int
 }
+
+// DefaultMaxMadeInvoices is the number of made invoices New keeps per organization.
+const DefaultMaxMadeInvoices = 10000
 
 // generatedInvoice matches the ids addInvoice makes (and those older versions made, with a suffix
 // of "x"s); the number is the invoice counter.
 var generatedInvoice = regexp.MustCompile(`^inv_.*_m([0-9]{1,9})x*$`)
 
-// New returns a State holding a deep copy of seed.
-func New(seed *fixture.Seed) *State {
+// New returns a State holding a deep copy of seed, which keeps DefaultMaxMadeInvoices made invoices
+// per organization (see NewLimited).
+func New(seed *fixture.Seed) *State { return NewLimited(seed, DefaultMaxMadeInvoices) }
+
+// NewLimited returns a State holding a deep copy of seed, which keeps at most maxMade (at least 1)
+// of the invoices it makes for each organization: beyond that, making one forgets the oldest made
+// one. Without a bound, a client changing a quantity in a loop would grow the history, its export
+// and its answer without end (400,000 invoices make a 50 MB history answer). The invoices the State
+// was loaded with are always kept.
+func NewLimited(seed *fixture.Seed, maxMade int) *State {
 	s := &State{
+		maxMade:     max(maxMade, 1),
 		description: seed.Description,
 		now:         seed.Clock,
 		plans:       slices.Clone(seed.Plans),
@@ -357,7 +371,7 @@ func (s *State) Cancel(user, orgID string) error {
 func (s *State) addInvoice(o *org, cents int64, paid bool) madeInvoice {
 	s.invoices++
 	m := madeInvoice{cents: cents, num: s.invoices, date: dayOf(s.now), paid: paid}
-	o.add(m)
+	o.add(m, s.maxMade)
 	return m
 }
 
