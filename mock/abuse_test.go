@@ -343,3 +343,19 @@ func TestVerdictCacheKeepsVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestVerdictCacheSkipsLinkAnswers: link answers never repeat, so their verdicts are not kept; a
+// stream of links neither fills the cache nor empties it of the verdicts that do repeat.
+func TestVerdictCacheSkipsLinkAnswers(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{ValidationCache: 8})
+	c := tc{t: t, h: s}
+	require.Equal(t, http.StatusOK, c.describe("tok_owner", "org_acme").status)
+	for range 20 {
+		linkID(t, c.update("tok_owner", "getpaymentlink", "org_id=org_new&quantity=2"))
+	}
+	s.verdicts.mu.RLock()
+	defer s.verdicts.mu.RUnlock()
+	// describe's request and answer, and the one link request repeated twenty times.
+	assert.Len(t, s.verdicts.seen, 3)
+}

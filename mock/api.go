@@ -372,7 +372,7 @@ func (s *Server) validateResponse(r *http.Request, action string, status int, h 
 			Method: r.Method, Path: r.URL.Path, Action: action, Status: status, Header: h, Body: body,
 		})
 	}
-	if s.verdicts == nil {
+	if s.verdicts == nil || (status == http.StatusOK && uniqueAnswers[action]) {
 		return validate()
 	}
 	buf := s.verdicts.getBuf()
@@ -384,6 +384,11 @@ func (s *Server) validateResponse(r *http.Request, action string, status int, h 
 	}
 	return s.verdicts.check(key, validate)
 }
+
+// uniqueAnswers are the actions whose 200 answers never repeat (each holds a new link id): their
+// verdicts are not cached, since no key would ever be seen again and each would only take a slot
+// and bring the next emptying of the cache closer for the verdicts that do repeat.
+var uniqueAnswers = map[string]bool{"getpaymentlink": true, "getupdatecardlink": true}
 
 // jsonHeader is the header an answer without extra headers is validated with.
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
