@@ -71,19 +71,13 @@ func parseObjectFast(body []byte) (members map[string]json.RawMessage, ok bool) 
 				return nil, false
 			}
 			members[name] = json.RawMessage(p.data[start:p.pos:p.pos])
-			p.skipSpace()
-			if p.pos >= len(p.data) {
+			more, ok := p.separator('}')
+			if !ok {
 				return nil, false
 			}
-			if p.data[p.pos] == '}' {
-				p.pos++
+			if !more {
 				break
 			}
-			if p.data[p.pos] != ',' {
-				return nil, false
-			}
-			p.pos++
-			p.skipSpace()
 		}
 	}
 	p.skipSpace()
@@ -111,6 +105,26 @@ func (p *jsonParser) skipSpace() {
 			return
 		}
 	}
+}
+
+// separator moves past what follows a member or an element: whitespace, then a comma and the
+// whitespace after it (more: another member or element follows), or close, the end of the object
+// or array. ok is false for anything else.
+func (p *jsonParser) separator(close byte) (more, ok bool) {
+	p.skipSpace()
+	if p.pos >= len(p.data) {
+		return false, false
+	}
+	switch p.data[p.pos] {
+	case ',':
+		p.pos++
+		p.skipSpace()
+		return true, true
+	case close:
+		p.pos++
+		return false, true
+	}
+	return false, false
 }
 
 // value decodes the value at pos, inside depth levels of objects and arrays.
@@ -196,19 +210,12 @@ func (p *jsonParser) skipObject(depth int) bool {
 		if !p.skip(depth) {
 			return false
 		}
-		p.skipSpace()
-		if p.pos >= len(p.data) {
+		more, ok := p.separator('}')
+		if !ok {
 			return false
 		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case '}':
-			p.pos++
+		if !more {
 			return true
-		default:
-			return false
 		}
 	}
 }
@@ -225,19 +232,12 @@ func (p *jsonParser) skipArray(depth int) bool {
 		if !p.skip(depth) {
 			return false
 		}
-		p.skipSpace()
-		if p.pos >= len(p.data) {
+		more, ok := p.separator(']')
+		if !ok {
 			return false
 		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case ']':
-			p.pos++
+		if !more {
 			return true
-		default:
-			return false
 		}
 	}
 }
@@ -282,19 +282,12 @@ func (p *jsonParser) object(depth int) (any, bool) {
 			return nil, false
 		}
 		obj[key] = v
-		p.skipSpace()
-		if p.pos >= len(p.data) {
+		more, ok := p.separator('}')
+		if !ok {
 			return nil, false
 		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case '}':
-			p.pos++
+		if !more {
 			return obj, true
-		default:
-			return nil, false
 		}
 	}
 }
@@ -314,19 +307,12 @@ func (p *jsonParser) array(depth int) (any, bool) {
 			return nil, false
 		}
 		arr = append(arr, v)
-		p.skipSpace()
-		if p.pos >= len(p.data) {
+		more, ok := p.separator(']')
+		if !ok {
 			return nil, false
 		}
-		switch p.data[p.pos] {
-		case ',':
-			p.pos++
-			p.skipSpace()
-		case ']':
-			p.pos++
+		if !more {
 			return arr, true
-		default:
-			return nil, false
 		}
 	}
 }
