@@ -50,22 +50,13 @@ func parseObjectFast(body []byte) (members map[string]json.RawMessage, ok bool) 
 		p.pos++
 	} else {
 		for {
-			if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-				return nil, false
-			}
-			name, ok := p.string()
+			name, ok := p.memberName()
 			if !ok {
 				return nil, false
 			}
 			if _, dup := members[name]; dup {
 				return nil, false
 			}
-			p.skipSpace()
-			if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-				return nil, false
-			}
-			p.pos++
-			p.skipSpace()
 			start := p.pos
 			if !p.skip(1) { // the object itself is depth 1, as in value
 				return nil, false
@@ -87,6 +78,24 @@ func parseObjectFast(body []byte) (members map[string]json.RawMessage, ok bool) 
 	return members, true
 }
 
+// JSONString decodes raw, one JSON string literal with whitespace around it allowed (a member's
+// value as ParseObject gives it), as json.Unmarshal decodes one into a string; ok is false when raw
+// is anything else. A literal with nothing to decode is cut out of raw without encoding/json.
+func JSONString(raw []byte) (s string, ok bool) {
+	p := jsonParser{data: raw}
+	p.skipSpace()
+	if p.pos >= len(raw) || raw[p.pos] != '"' {
+		return "", false
+	}
+	if s, ok = p.string(); !ok {
+		return "", false
+	}
+	if p.skipSpace(); p.pos != len(raw) {
+		return "", false
+	}
+	return s, true
+}
+
 // jsonParser reads JSON from data, starting at pos; its methods report ok=false on anything they
 // do not accept with certainty, leaving pos anywhere.
 type jsonParser struct {
@@ -105,6 +114,27 @@ func (p *jsonParser) skipSpace() {
 			return
 		}
 	}
+}
+
+// memberName reads an object member's name, decoded, and moves past the colon after it and the
+// whitespace around that, to the member's value.
+func (p *jsonParser) memberName() (string, bool) {
+	if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+		return "", false
+	}
+	name, ok := p.string()
+	return name, ok && p.colon()
+}
+
+// colon moves past whitespace, a colon and whitespace; it reports false when no colon is there.
+func (p *jsonParser) colon() bool {
+	p.skipSpace()
+	if p.pos >= len(p.data) || p.data[p.pos] != ':' {
+		return false
+	}
+	p.pos++
+	p.skipSpace()
+	return true
 }
 
 // separator moves past what follows a member or an element: whitespace, then a comma and the
@@ -198,15 +228,9 @@ func (p *jsonParser) skipObject(depth int) bool {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return false
 		}
-		if _, ok := p.scanString(); !ok {
+		if _, ok := p.scanString(); !ok || !p.colon() {
 			return false
 		}
-		p.skipSpace()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return false
-		}
-		p.pos++
-		p.skipSpace()
 		if !p.skip(depth) {
 			return false
 		}
@@ -261,22 +285,13 @@ func (p *jsonParser) object(depth int) (any, bool) {
 		return obj, true
 	}
 	for {
-		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return nil, false
-		}
-		key, ok := p.string()
+		key, ok := p.memberName()
 		if !ok {
 			return nil, false
 		}
 		if _, dup := obj[key]; dup {
 			return nil, false
 		}
-		p.skipSpace()
-		if p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return nil, false
-		}
-		p.pos++
-		p.skipSpace()
 		v, ok := p.value(depth)
 		if !ok {
 			return nil, false

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/mock/fixture"
@@ -215,25 +214,10 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, 
 	return c, nil
 }
 
-// jsonString is what json.Unmarshal(raw, &s) leaves in a string s that starts empty. A string
-// literal with nothing to decode (no escape, no control character, valid UTF-8: what clients send)
-// is cut out of raw directly; anything else goes through json.Unmarshal.
+// jsonString is what json.Unmarshal(raw, &s) leaves in a string s that starts empty: raw decoded
+// when it is a JSON string literal, else "".
 func jsonString(raw []byte) string {
-	if n := len(raw); n >= 2 && raw[0] == '"' && raw[n-1] == '"' {
-		inner := raw[1 : n-1]
-		plain := utf8.Valid(inner)
-		for _, b := range inner {
-			if b < ' ' || b == '"' || b == '\\' {
-				plain = false
-				break
-			}
-		}
-		if plain {
-			return string(inner)
-		}
-	}
-	var s string
-	_ = json.Unmarshal(raw, &s)
+	s, _ := contract.JSONString(raw)
 	return s
 }
 
