@@ -46,16 +46,20 @@ func newOrg(o *fixture.Organization) *org {
 // that grows it copies only the kept part: the array stays within about twice maxMade.)
 func (o *org) add(m madeInvoice, maxMade int) {
 	if len(o.made) >= maxMade {
-		if old := o.made[0]; !old.paid && old.cents > 0 {
+		if o.made[0].owed() {
 			o.unpaidMade--
 		}
 		o.made = o.made[1:]
 	}
 	o.made = append(o.made, m)
-	if !m.paid && m.cents > 0 {
+	if m.owed() {
 		o.unpaidMade++
 	}
 }
+
+// owed reports whether the invoice is an unpaid charge: unpaid, and a positive amount (an unpaid
+// credit is owed by us, not by the customer).
+func (m madeInvoice) owed() bool { return !m.paid && m.cents > 0 }
 
 // madeInvoice is an invoice a State created: dated and due the day it was made, with the id
 // inv_<org id without "org_">_m<num, at least 4 digits>.
@@ -114,7 +118,9 @@ func (o *org) invoices() []fixture.Invoice {
 }
 
 // owes reports whether the organization owes money on the day of today: an unpaid invoice with a
-// positive amount whose due date is that day or earlier.
+// positive amount whose due date is that day or earlier. An invoice due today is owed today, so a
+// renewal or a change that the card on file could not pay shows past_due at once; an unpaid credit
+// is owed by us, not by the customer.
 func (o *org) owes(today time.Time) bool {
 	d := dayOf(today)
 	for _, due := range o.owedSince {
@@ -126,7 +132,7 @@ func (o *org) owes(today time.Time) bool {
 		return false
 	}
 	for _, m := range o.made {
-		if !m.paid && m.cents > 0 && m.date <= d {
+		if m.owed() && m.date <= d {
 			return true
 		}
 	}
