@@ -255,24 +255,16 @@ func (s *Server) allowedMethods(r *http.Request) string {
 // sessionID returns the request's session id (X-Mock-Session, or the session query parameter that
 // hosted-page links carry).
 func sessionID(r *http.Request) (string, *apiError) {
-	id := r.Header.Get(SessionHeader)
-	if id == "" {
-		id = r.URL.Query().Get("session")
-	}
-	return checkSessionID(id)
+	return sessionIDOf(r, queryValues{parsed: r.URL.Query()})
 }
 
-// sessionIDOf is sessionID with the request's query string already at hand.
+// sessionIDOf is sessionID with the request's query string already at hand. A session id that is
+// too long or not printable ASCII is a 400.
 func sessionIDOf(r *http.Request, q queryValues) (string, *apiError) {
 	id := r.Header.Get(SessionHeader)
 	if id == "" {
 		id = q.Get("session")
 	}
-	return checkSessionID(id)
-}
-
-// checkSessionID refuses a session id that is too long or not printable ASCII.
-func checkSessionID(id string) (string, *apiError) {
 	if len(id) > maxSessionIDLen {
 		return "", newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("%s is over %d characters", SessionHeader, maxSessionIDLen))
 	}
