@@ -202,3 +202,34 @@ func TestBannerDescribesTheSeed(t *testing.T) {
 	assert.Contains(t, b.String(), "Bearer tok_qa' 'http://h/v1/organizations/billing/describe?action=getorganization&org_id=org_qa'")
 	assert.NotContains(t, b.String(), "tok_owner")
 }
+
+// TestMaxInvoicesFlag: -max-invoices reaches the sessions (an organization keeps that many of the
+// invoices the mock made, besides its seed's), and a bound below 1 is a startup error.
+func TestMaxInvoicesFlag(t *testing.T) {
+	t.Parallel()
+	base, _, stop := start(t, "-max-invoices", "2", "-quiet")
+	defer stop()
+	call := func(method, target string) string {
+		r, err := http.NewRequest(method, base+"/v1/organizations/billing/"+target, nil)
+		require.NoError(t, err)
+		r.Header.Set("Authorization", "Bearer tok_owner")
+		res, err := http.DefaultClient.Do(r)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		body, _ := io.ReadAll(res.Body)
+		require.Equal(t, 200, res.StatusCode, "%s", body)
+		return string(body)
+	}
+	seeded := strings.Count(call(http.MethodGet, "history?action=list_billing&org_id=org_acme"), `"id":`)
+	for _, q := range []string{"4", "5", "6"} {
+		call(http.MethodPost, "update?action=updatesubscription&org_id=org_acme&quantity="+q)
+	}
+	history := call(http.MethodGet, "history?action=list_billing&org_id=org_acme")
+	assert.Equal(t, seeded+2, strings.Count(history, `"id":`))
+	assert.NotContains(t, history, `"inv_acme_m0001"`, "the oldest made invoice is forgotten")
+	assert.Contains(t, history, `"inv_acme_m0003"`)
+
+	err := run(context.Background(), []string{"-max-invoices", "0"}, io.Discard, io.Discard)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "-max-invoices must be at least 1")
+}
