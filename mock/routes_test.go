@@ -1,0 +1,77 @@
+package mock
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files of this package")
+
+// routeProbePaths are paths of every kind the route table knows, and near misses: fixed and
+// {id} paths, trailing slashes, unclean paths (redirected), other cases, extra segments.
+var routeProbePaths = []string{
+	"/", "/v1", "/v1/", "/v1/organizations/billing", describePath, historyPath, updatePath,
+	describePath + "/", "/V1/organizations/billing/describe", "/v1/organizations/billing/refund",
+	"/v1/organizations/billing/./describe", "/v1/organizations/billing/../billing/history?x=1",
+	"//v1//organizations", "/v1/organizations/billing//update", "/_mock/../v1/organizations/billing/describe",
+	"/_mock", "/_mock/", "/_mock//", "/_mock/health", "/_mock/health/", "/_mock/reset", "/_mock/faults",
+	"/_mock/faults/", "/_mock/faults/flt_1", "/_mock/faults/flt_1/x", "/_mock/requests", "/_mock/state",
+	"/_mock/scenarios", "/_mock/scenarios/", "/_mock/scenarios/nope", "/_mock/scenarios/past-due/x",
+	"/_mock/clock", "/_mock/clock/advance", "/_mock/clock/advance/", "/_mock/checkouts/chk_x/complete",
+	"/_mock/checkouts/chk_x/decline", "/_mock/checkouts//complete", "/_mock/checkouts/chk_x",
+	"/_mock/card-updates/crd_x/complete", "/_mock/card-updates/crd_x/decline",
+	"/_mock/card-updates/crd_x/cancel", "/_mock/dashboard/advance", "/_mock/dashboard/scenario",
+	"/_mock/dashboard/reset", "/_mock/dashboard/faults/delete", "/_mock/dashboard/", "/_mock/nope",
+	"/checkout/chk_x", "/checkout/chk_x/", "/checkout/", "/checkout", "/update-card/crd_x",
+	"/update-card/", "/favicon.ico", "/../../etc/passwd", "/a/./b/../c?q=1&r=2",
+}
+
+var routeProbeMethods = []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "get"}
+
+// TestRouteTable holds what every method on every path answers (status, Location, Allow, the kind
+// of body and the error code) to testdata/routes.golden; go test ./mock -run RouteTable -update
+// rewrites it.
+func TestRouteTable(t *testing.T) {
+	s := newTestServer(t, Options{})
+	var b strings.Builder
+	for _, p := range routeProbePaths {
+		for _, m := range routeProbeMethods {
+			r := httptest.NewRequest(http.MethodGet, p, nil)
+			r.Method = m
+			w := httptest.NewRecorder()
+			s.ServeHTTP(w, r)
+			kind, code := "-", "-"
+			switch ct := w.Header().Get("Content-Type"); {
+			case strings.HasPrefix(ct, "application/json"):
+				kind = "json"
+				var env struct {
+					Error struct{ Code string } `json:"error"`
+				}
+				if json.Unmarshal(w.Body.Bytes(), &env) == nil && env.Error.Code != "" {
+					code = env.Error.Code
+				}
+			case strings.HasPrefix(ct, "text/html"):
+				kind = "html"
+			case ct != "":
+				kind = ct
+			}
+			fmt.Fprintf(&b, "%-8s %-55s %d %-4s %-22s allow=%q location=%q\n", m, p, w.Code, kind, code,
+				w.Header().Get("Allow"), w.Header().Get("Location"))
+		}
+	}
+	const golden = "testdata/routes.golden"
+	if *update {
+		require.NoError(t, os.WriteFile(golden, []byte(b.String()), 0o644))
+	}
+	want, err := os.ReadFile(golden)
+	require.NoError(t, err)
+	require.Equal(t, string(want), b.String(), "go test ./mock -run RouteTable -update rewrites %s", golden)
+}
