@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/cloudplans/billing-mock/internal/strictjson"
 )
 
 // parseObjectSeeds are tricky bodies for ParseObject's fast path: each must get from it exactly
@@ -48,29 +50,29 @@ var parseObjectSeeds = []string{
 	`{"a":[1,]}`, `{"a":[,1]}`, `{"a":[1 2]}`, `{"a":{"b"}}`, `{"a":{"b":1,}}`, `{"a":]}`, `{"a":}`,
 	`{1:2}`, `{"a":1`, `{"a":`, `{"a"`, `{"a`, `{`, `}`, ``, ` `, `"x"`, `null`, `3.5e2`, `[]`, `[{}]`,
 	"\xef\xbb\xbf{}", "{\u00a0}", "{\"a\":1\u00a0}",
-	strings.Repeat("[", fastJSONMaxDepth) + strings.Repeat("]", fastJSONMaxDepth),
-	`{"a":` + strings.Repeat("[", fastJSONMaxDepth-1) + strings.Repeat("]", fastJSONMaxDepth-1) + `}`,
-	`{"a":` + strings.Repeat("[", fastJSONMaxDepth) + strings.Repeat("]", fastJSONMaxDepth) + `}`,
-	`{"a":` + strings.Repeat(`{"b":`, fastJSONMaxDepth) + `1` + strings.Repeat("}", fastJSONMaxDepth) + `}`,
-	`{"a":` + strings.Repeat("[", fastJSONMaxDepth+5) + strings.Repeat("]", fastJSONMaxDepth+4) + `}`,
+	strings.Repeat("[", strictjson.MaxDepth) + strings.Repeat("]", strictjson.MaxDepth),
+	`{"a":` + strings.Repeat("[", strictjson.MaxDepth-1) + strings.Repeat("]", strictjson.MaxDepth-1) + `}`,
+	`{"a":` + strings.Repeat("[", strictjson.MaxDepth) + strings.Repeat("]", strictjson.MaxDepth) + `}`,
+	`{"a":` + strings.Repeat(`{"b":`, strictjson.MaxDepth) + `1` + strings.Repeat("}", strictjson.MaxDepth) + `}`,
+	`{"a":` + strings.Repeat("[", strictjson.MaxDepth+5) + strings.Repeat("]", strictjson.MaxDepth+4) + `}`,
 }
 
 // FuzzParseObjectFast holds ParseObject's fast path to the complete path: whatever the fast path
 // accepts, the complete path accepts with the same members and the same raw bytes; whatever the
 // complete path refuses, the fast path refuses; and the fast path leaves to the complete path
-// only what nests deeper than fastJSONMaxDepth.
+// only what nests deeper than strictjson.MaxDepth.
 func FuzzParseObjectFast(f *testing.F) {
 	for _, s := range parseObjectSeeds {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fast, ok := parseObjectFast(data)
+		fast, ok := strictjson.Object(data)
 		slow, err := parseObjectSlow(data)
 		if !ok {
 			if fast != nil {
 				t.Fatalf("%q: fast path refused, with members %q", data, fast)
 			}
-			if err == nil && nestingDepth(data) <= fastJSONMaxDepth {
+			if err == nil && nestingDepth(data) <= strictjson.MaxDepth {
 				t.Fatalf("%q: the fast path refused what the complete path accepts", data)
 			}
 			return
@@ -124,15 +126,15 @@ func TestParseObjectFast(t *testing.T) {
 		` {"payment_exp" : "2028-04"} `,
 		`{"by":"720h"}`,
 		`{"a\u0062":1,"c":{"d":[1,2,{"e":null}],"d":true}}`,
-		`{"a":` + strings.Repeat("[", fastJSONMaxDepth-1) + strings.Repeat("]", fastJSONMaxDepth-1) + `}`,
+		`{"a":` + strings.Repeat("[", strictjson.MaxDepth-1) + strings.Repeat("]", strictjson.MaxDepth-1) + `}`,
 	} {
-		if _, ok := parseObjectFast([]byte(body)); !ok {
+		if _, ok := strictjson.Object([]byte(body)); !ok {
 			t.Errorf("the fast path refused %q", body)
 		}
 	}
-	deep := `{"a":` + strings.Repeat("[", fastJSONMaxDepth) + strings.Repeat("]", fastJSONMaxDepth) + `}`
-	if _, ok := parseObjectFast([]byte(deep)); ok {
-		t.Errorf("the fast path accepted nesting deeper than %d", fastJSONMaxDepth)
+	deep := `{"a":` + strings.Repeat("[", strictjson.MaxDepth) + strings.Repeat("]", strictjson.MaxDepth) + `}`
+	if _, ok := strictjson.Object([]byte(deep)); ok {
+		t.Errorf("the fast path accepted nesting deeper than %d", strictjson.MaxDepth)
 	}
 	if members, err := ParseObject([]byte(deep)); err != nil || len(members) != 1 {
 		t.Errorf("ParseObject(deep) = %d members, %v; want the complete path's one member", len(members), err)

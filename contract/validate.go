@@ -16,6 +16,8 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
+
+	"github.com/cloudplans/billing-mock/internal/strictjson"
 )
 
 // Kind classifies a Problem, so that an implementation can pick its error code from it.
@@ -169,7 +171,7 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 		if err != nil {
 			var dup *DuplicateMemberError
 			if errors.As(err, &dup) {
-				add(Problem{Kind: Conflicting, Location: InBody, Field: "/" + pointerEscaper.Replace(dup.Name), Expected: "each member once", Got: "the member twice"})
+				add(Problem{Kind: Conflicting, Location: InBody, Field: "/" + strictjson.PointerEscaper.Replace(dup.Name), Expected: "each member once", Got: "the member twice"})
 			} else {
 				add(Problem{Kind: Malformed, Location: InBody, Expected: "a JSON object", Got: err.Error()})
 			}
@@ -284,7 +286,7 @@ func (c *Contract) responseValid(in Response) bool {
 	if !fr.ok {
 		return false
 	}
-	value, ok := parseJSONStrict(in.Body, true)
+	value, ok := strictjson.Parse(in.Body, true)
 	if !ok {
 		return false
 	}
@@ -352,7 +354,7 @@ func (c *Contract) validateResponse(ctx context.Context, in Response) error {
 		add(Problem{Kind: Malformed, Location: InBody, Expected: "one JSON document", Got: "more data after it"})
 		return verr
 	}
-	if ptr, dup := duplicateMember(in.Body); dup {
+	if ptr, dup := strictjson.DuplicateMember(in.Body); dup {
 		add(Problem{Kind: Malformed, Location: InBody, Field: ptr, Expected: "each member once", Got: "the member twice"})
 		return verr
 	}
@@ -473,7 +475,7 @@ func schemaProblem(e *openapi3.SchemaError, location, field string) Problem {
 	p := Problem{Kind: Invalid, Location: location, Field: field}
 	if ptr := e.JSONPointer(); len(ptr) > 0 {
 		for i := range ptr {
-			ptr[i] = pointerEscaper.Replace(ptr[i])
+			ptr[i] = strictjson.PointerEscaper.Replace(ptr[i])
 		}
 		p.Field = field + "/" + strings.Join(ptr, "/")
 	} else if location == InBody && field == "" {
@@ -523,7 +525,7 @@ func schemaProblem(e *openapi3.SchemaError, location, field string) Problem {
 		}
 		p.Expected = "only the documented members"
 		if name != "" {
-			p.Field = strings.TrimSuffix(p.Field, "/") + "/" + pointerEscaper.Replace(name)
+			p.Field = strings.TrimSuffix(p.Field, "/") + "/" + strictjson.PointerEscaper.Replace(name)
 			p.Got = "an undocumented member " + strconv.Quote(name)
 		} else {
 			p.Got = "an undocumented member"
@@ -569,74 +571,6 @@ func lengthOf(s *openapi3.Schema) string {
 		return "a non-empty string"
 	default:
 		return fmt.Sprintf("a string of at least %d characters", s.MinLength)
-	}
-}
-
-// pointerEscaper escapes a member name for a JSON pointer (RFC 6901).
-var pointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
-
-// duplicateMember reports whether a valid JSON document has an object with the same member twice
-// (encoding/json, and so kin-openapi, silently keeps the last), and the JSON pointer of the first.
-func duplicateMember(body []byte) (string, bool) {
-	type frame struct {
-		object    bool
-		keys      map[string]struct{}
-		key       string // the current member of an object
-		index     int    // the current element of an array
-		expectKey bool
-	}
-	var stack []*frame
-	pointer := func(last string) string {
-		var b strings.Builder
-		for _, f := range stack[:len(stack)-1] {
-			b.WriteByte('/')
-			if f.object {
-				b.WriteString(pointerEscaper.Replace(f.key))
-			} else {
-				b.WriteString(strconv.Itoa(f.index))
-			}
-		}
-		return b.String() + "/" + pointerEscaper.Replace(last)
-	}
-	valueDone := func() {
-		if len(stack) == 0 {
-			return
-		}
-		if top := stack[len(stack)-1]; top.object {
-			top.expectKey = true
-		} else {
-			top.index++
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.UseNumber()
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return "", false // io.EOF, or not JSON: the caller checks validity
-		}
-		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey {
-			top := stack[n-1]
-			if key, ok := tok.(string); ok {
-				if _, dup := top.keys[key]; dup {
-					return pointer(key), true
-				}
-				top.keys[key] = struct{}{}
-				top.key, top.expectKey = key, false
-				continue
-			}
-		}
-		switch tok {
-		case json.Delim('{'):
-			stack = append(stack, &frame{object: true, keys: map[string]struct{}{}, expectKey: true})
-		case json.Delim('['):
-			stack = append(stack, &frame{})
-		case json.Delim('}'), json.Delim(']'):
-			stack = stack[:len(stack)-1]
-			valueDone()
-		default:
-			valueDone()
-		}
 	}
 }
 
@@ -773,7 +707,7 @@ func (e *DuplicateMemberError) Error() string { return fmt.Sprintf("member %q ap
 // ends with the value, so appending to one copies it): the caller must not modify body, nor the
 // RawMessages' bytes, while it uses the members.
 func ParseObject(body []byte) (map[string]json.RawMessage, error) {
-	if members, ok := parseObjectFast(body); ok {
+	if members, ok := strictjson.Object(body); ok {
 		return members, nil
 	}
 	return parseObjectSlow(body)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/internal/strictjson"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
@@ -217,7 +218,7 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, 
 // jsonString is what json.Unmarshal(raw, &s) leaves in a string s that starts empty: raw decoded
 // when it is a JSON string literal, else "".
 func jsonString(raw []byte) string {
-	s, _ := contract.JSONString(raw)
+	s, _ := strictjson.String(raw)
 	return s
 }
 

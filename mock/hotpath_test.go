@@ -22,7 +22,7 @@ import (
 )
 
 // The tests of this file hold the hot path's shortcuts to what they replace: the query scan to
-// url.ParseQuery, jsonString to json.Unmarshal, the shared header values to fresh ones, the journal's
+// url.ParseQuery, the shared header values to fresh ones, the journal's
 // bodies kept as bytes to the strings it used to keep, and the record found through the writer to
 // the one the context used to carry.
 
@@ -96,37 +96,6 @@ func FuzzQueryValues(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw, key string) {
 		checkQuery(t, s, raw, key, "org_id", "action")
 	})
-}
-
-// jsonStringCases are raw JSON values as ParseObject hands them out, and some it never would.
-var jsonStringCases = []string{
-	`"org_acme"`, `""`, `"é"`, `"<b>&amp;"`, `"a\"b"`, `"a\\b"`, `"\u0061"`, `"\ud83d\ude00"`, `"\ud800"`,
-	"\"\xff\xfe\"", "\"\xed\xa0\x80\"", "\"a\tb\"", "\"a\x00b\"", `"\/"`, `null`, `12`, `"`, `"a`, ` "a"`,
-	`"a" `, `["a"]`, `"\u2028"`, "\"\u2028\"",
-}
-
-// checkJSONString fails t when jsonString differs from json.Unmarshal into an empty string.
-func checkJSONString(t *testing.T, raw []byte) {
-	t.Helper()
-	var want string
-	_ = json.Unmarshal(raw, &want)
-	if got := jsonString(raw); got != want {
-		t.Fatalf("jsonString(%q) = %q, json.Unmarshal gives %q", raw, got, want)
-	}
-}
-
-func TestJSONStringMatchesUnmarshal(t *testing.T) {
-	t.Parallel()
-	for _, raw := range jsonStringCases {
-		checkJSONString(t, []byte(raw))
-	}
-}
-
-func FuzzJSONString(f *testing.F) {
-	for _, raw := range jsonStringCases {
-		f.Add([]byte(raw))
-	}
-	f.Fuzz(func(t *testing.T, raw []byte) { checkJSONString(t, raw) })
 }
 
 func TestContentLengthValues(t *testing.T) {

@@ -1,23 +1,28 @@
-package contract
+// Package strictjson reads JSON in one pass, strictly: exactly one document, no object with the
+// same member twice, nesting at most MaxDepth deep. It is a fast path for the standard library's
+// encoding/json, not a replacement: each function reports ok=false for anything it does not accept
+// with certainty (a syntax error, data after the document, a duplicate member, a number out of
+// float64's range, deeper nesting), and its caller then takes the complete path through
+// encoding/json, which names the problem. Whatever it accepts, encoding/json accepts and decodes
+// to the same value; the tests and fuzz targets of this package hold it to that.
+package strictjson
 
 import (
+	"bytes"
 	"encoding/json"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
-// fastJSONMaxDepth bounds the nesting the one-pass parser follows; deeper documents take the slow
-// path, which reports them exactly as before.
-const fastJSONMaxDepth = 256
+// MaxDepth bounds the nesting the parser follows; a deeper document is refused (ok=false).
+const MaxDepth = 256
 
-// parseJSONStrict decodes exactly one JSON document in one pass, the way encoding/json decodes it
-// into an any (objects as map[string]any, arrays as []any, numbers as json.Number when useNumber,
-// else float64). It is a fast path only: it reports ok=false for anything it does not accept with
-// certainty — a syntax error, data after the document, an object with the same member twice, a
-// number out of float64's range, nesting deeper than fastJSONMaxDepth — and the caller then runs
-// the original, slower checks that name the problem. Whatever it accepts, encoding/json accepts and
-// decodes to the same value.
-func parseJSONStrict(data []byte, useNumber bool) (v any, ok bool) {
+// Parse decodes exactly one JSON document the way encoding/json decodes it into an any: objects
+// as map[string]any, arrays as []any, numbers as json.Number when useNumber, else float64. It
+// refuses (ok=false) an object with the same member twice, a number out of float64's range and
+// nesting deeper than MaxDepth, which encoding/json would accept.
+func Parse(data []byte, useNumber bool) (v any, ok bool) {
 	p := jsonParser{data: data, useNumber: useNumber}
 	p.skipSpace()
 	v, ok = p.value(0)
@@ -31,13 +36,12 @@ func parseJSONStrict(data []byte, useNumber bool) (v any, ok bool) {
 	return v, true
 }
 
-// parseObjectFast is the fast path of ParseObject: for exactly one JSON object (whitespace around
-// it allowed) with no member twice and nesting within fastJSONMaxDepth, it returns the members,
-// each RawMessage the exact bytes of the member's value without the whitespace around it, as a
-// sub-slice of body (no copy) whose capacity ends with the value. Member names decode as
-// encoding/json decodes them. Values are checked, not decoded. It reports ok=false for anything
-// else, and ParseObject then runs the complete path, which names the problem.
-func parseObjectFast(body []byte) (members map[string]json.RawMessage, ok bool) {
+// Object reads exactly one JSON object (whitespace around it allowed) with no member twice and
+// nesting within MaxDepth, and returns its members: each RawMessage is the exact bytes of the
+// member's value without the whitespace around it, a sub-slice of body (no copy) whose capacity
+// ends with the value, so that appending to one copies it. Member names decode as encoding/json
+// decodes them; values are checked, not decoded.
+func Object(body []byte) (members map[string]json.RawMessage, ok bool) {
 	p := jsonParser{data: body}
 	p.skipSpace()
 	if p.pos >= len(p.data) || p.data[p.pos] != '{' {
@@ -78,10 +82,10 @@ func parseObjectFast(body []byte) (members map[string]json.RawMessage, ok bool) 
 	return members, true
 }
 
-// JSONString decodes raw, one JSON string literal with whitespace around it allowed (a member's
-// value as ParseObject gives it), as json.Unmarshal decodes one into a string; ok is false when raw
-// is anything else. A literal with nothing to decode is cut out of raw without encoding/json.
-func JSONString(raw []byte) (s string, ok bool) {
+// String decodes raw, one JSON string literal with whitespace around it allowed, as json.Unmarshal
+// decodes one into a string; ok is false when raw is anything else. A literal with nothing to
+// decode is cut out of raw without encoding/json.
+func String(raw []byte) (s string, ok bool) {
 	p := jsonParser{data: raw}
 	p.skipSpace()
 	if p.pos >= len(raw) || raw[p.pos] != '"' {
@@ -94,6 +98,75 @@ func JSONString(raw []byte) (s string, ok bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// PointerEscaper escapes a member name for a JSON pointer (RFC 6901).
+var PointerEscaper = strings.NewReplacer("~", "~0", "/", "~1")
+
+// DuplicateMember reports whether a valid JSON document has an object with the same member twice
+// (encoding/json keeps the last silently), and the JSON pointer (RFC 6901) of the second one. For a
+// document that is not valid JSON it reports false: check validity first.
+func DuplicateMember(body []byte) (string, bool) {
+	type frame struct {
+		object    bool
+		keys      map[string]struct{}
+		key       string // the current member of an object
+		index     int    // the current element of an array
+		expectKey bool
+	}
+	var stack []*frame
+	pointer := func(last string) string {
+		var b strings.Builder
+		for _, f := range stack[:len(stack)-1] {
+			b.WriteByte('/')
+			if f.object {
+				b.WriteString(PointerEscaper.Replace(f.key))
+			} else {
+				b.WriteString(strconv.Itoa(f.index))
+			}
+		}
+		return b.String() + "/" + PointerEscaper.Replace(last)
+	}
+	valueDone := func() {
+		if len(stack) == 0 {
+			return
+		}
+		if top := stack[len(stack)-1]; top.object {
+			top.expectKey = true
+		} else {
+			top.index++
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return "", false // io.EOF, or not JSON: the caller checks validity
+		}
+		if n := len(stack); n > 0 && stack[n-1].object && stack[n-1].expectKey {
+			top := stack[n-1]
+			if key, ok := tok.(string); ok {
+				if _, dup := top.keys[key]; dup {
+					return pointer(key), true
+				}
+				top.keys[key] = struct{}{}
+				top.key, top.expectKey = key, false
+				continue
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &frame{object: true, keys: map[string]struct{}{}, expectKey: true})
+		case json.Delim('['):
+			stack = append(stack, &frame{})
+		case json.Delim('}'), json.Delim(']'):
+			stack = stack[:len(stack)-1]
+			valueDone()
+		default:
+			valueDone()
+		}
+	}
 }
 
 // jsonParser reads JSON from data, starting at pos; its methods report ok=false on anything they
@@ -164,12 +237,12 @@ func (p *jsonParser) value(depth int) (any, bool) {
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
-		if depth >= fastJSONMaxDepth {
+		if depth >= MaxDepth {
 			return nil, false
 		}
 		return p.object(depth + 1)
 	case c == '[':
-		if depth >= fastJSONMaxDepth {
+		if depth >= MaxDepth {
 			return nil, false
 		}
 		return p.array(depth + 1)
@@ -198,9 +271,9 @@ func (p *jsonParser) skip(depth int) bool {
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
-		return depth < fastJSONMaxDepth && p.skipObject(depth+1)
+		return depth < MaxDepth && p.skipObject(depth+1)
 	case c == '[':
-		return depth < fastJSONMaxDepth && p.skipArray(depth+1)
+		return depth < MaxDepth && p.skipArray(depth+1)
 	case c == '"':
 		_, ok := p.scanString()
 		return ok
