@@ -4,7 +4,6 @@ go 1.26
 
 require (
 	github.com/getkin/kin-openapi v0.153.0
-	github.com/go-json-experiment/json v1.27.2
 	github.com/google/go-cmp v0.7.0
 	github.com/gorilla/mux v1.8.1
 	github.com/stretchr/testify v1.12.1
