@@ -61,7 +61,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-
 // stringSeeds are raw JSON values as Object hands them out, and some it never would.
 var stringSeeds = []string{
 	`"org_acme"`, `""`, `"é"`, `"<b>&amp;"`, `"a\"b"`, `"a\\b"`, `"\u0061"`, `"\ud83d\ude00"`, `"\ud800"`,
