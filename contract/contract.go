@@ -57,9 +57,14 @@ type Operation struct {
 	// ID is the document's operationId.
 	ID string
 
-	generic *action
-	actions map[string]*action
-	names   []string
+	contract *Contract
+	// requestHeaders are the canonical names of the headers ValidateRequest reads for this
+	// operation, sorted: Authorization, Content-Type, each header parameter the path item or the
+	// operation declares, and Cookie when one of them declares a cookie parameter.
+	requestHeaders []string
+	generic        *action
+	actions        map[string]*action
+	names          []string
 }
 
 // action is what validating one action needs, all built at load time.
@@ -110,6 +115,8 @@ func Load(data []byte) (*Contract, error) {
 			IncludeResponseStatus: true,
 			MultiError:            true,
 			AuthenticationFunc:    bearerPresent,
+			// Validation reads a request; it must not fill in the defaults of absent parameters.
+			SkipSettingDefaults: true,
 		},
 	}
 	c.options.WithCustomSchemaErrorFunc(func(err *openapi3.SchemaError) string { return err.Reason })
@@ -179,7 +186,8 @@ type actionExtension struct {
 }
 
 func (c *Contract) buildOperation(path string, item *openapi3.PathItem, method string, op *openapi3.Operation) (*Operation, error) {
-	o := &Operation{Method: method, Path: path, ID: op.OperationID, actions: make(map[string]*action)}
+	o := &Operation{Method: method, Path: path, ID: op.OperationID, contract: c, actions: make(map[string]*action),
+		requestHeaders: requestHeaders(item.Parameters, op.Parameters)}
 	o.generic = &action{
 		route:    &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
 		statuses: statusesOf(op.Responses),
@@ -280,6 +288,27 @@ func (a *action) prepareFast() {
 		}
 		a.fast[status] = fastResponse{schema: mt.Schema.Value, ok: true}
 	}
+}
+
+// requestHeaders lists, sorted and canonical, the headers a request's validation reads given these
+// parameters (see Operation.requestHeaders).
+func requestHeaders(params ...openapi3.Parameters) []string {
+	names := []string{"Authorization", "Content-Type"}
+	for _, list := range params {
+		for _, p := range list {
+			if p == nil || p.Value == nil {
+				continue
+			}
+			switch p.Value.In {
+			case openapi3.ParameterInHeader:
+				names = append(names, http.CanonicalHeaderKey(p.Value.Name))
+			case openapi3.ParameterInCookie:
+				names = append(names, "Cookie")
+			}
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // schema resolves "#/components/schemas/Name".

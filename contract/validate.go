@@ -121,12 +121,19 @@ func IsJSON(contentType string) bool {
 // media type, the parameters the action requires (in the query string or the body), and that no
 // parameter has two different values. body is the request's body, already read (r.Body is not
 // used). It returns a *RouteError for an unknown path or method, a *ValidationError listing every
-// problem, or nil.
+// problem, or nil. It never changes r.
 func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []byte) error {
 	op, err := c.Find(r.Method, r.URL.Path)
 	if err != nil {
 		return err
 	}
+	return op.ValidateRequest(ctx, r, body)
+}
+
+// ValidateRequest is Contract.ValidateRequest for a request already routed to op (its method and
+// path are op's): it returns a *ValidationError listing every problem, or nil. It never changes r.
+func (op *Operation) ValidateRequest(ctx context.Context, r *http.Request, body []byte) error {
+	var err error
 	query := r.URL.Query()
 	name := query.Get("action")
 	verr := &ValidationError{Side: "request", Method: r.Method, Path: r.URL.Path, Action: name}
@@ -211,12 +218,14 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 	}
 
 	in := *r
+	u := *r.URL // kin-openapi may rewrite the query string; r's stays as it is
+	in.URL = &u
 	in.Body = io.NopCloser(bytes.NewReader(body))
 	if len(body) == 0 {
 		in.Body = http.NoBody
 	}
 	kerr := openapi3filter.ValidateRequest(ctx, &openapi3filter.RequestValidationInput{
-		Request: &in, QueryParams: query, Route: a.route, Options: c.options,
+		Request: &in, QueryParams: query, Route: a.route, Options: op.contract.options,
 	})
 	if kerr != nil {
 		verr.Problems = append(verr.Problems, kinProblems(kerr, InBody)...)
@@ -264,6 +273,15 @@ func (c *Contract) ValidateResponse(ctx context.Context, in Response) error {
 	return c.validateResponse(ctx, in)
 }
 
+// ValidateResponse is Contract.ValidateResponse for the answer to a request routed to op
+// (in.Method and in.Path are the request's, which matched op).
+func (op *Operation) ValidateResponse(ctx context.Context, in Response) error {
+	if op.responseValid(in) {
+		return nil
+	}
+	return op.contract.validateResponse(ctx, in)
+}
+
 // responseValid is ValidateResponse's fast path: for an answer of a routed operation with a
 // documented status, an exact "application/json" Content-Type and no declared response headers, it
 // decodes the body once (refusing duplicate members and trailing data as the slow path does) and
@@ -271,15 +289,17 @@ func (c *Contract) ValidateResponse(ctx context.Context, in Response) error {
 // reports true only when the slow path would find no problem; on false, the slow path runs and
 // names the problems, so verdicts and messages are exactly those of validateResponse.
 func (c *Contract) responseValid(in Response) bool {
-	if in.Header == nil || len(in.Header["Content-Type"]) == 0 || in.Header["Content-Type"][0] != "application/json" {
-		return false
-	}
 	pi, ok := c.paths[in.Path]
 	if !ok {
 		return false
 	}
 	op, ok := pi.methods[in.Method]
-	if !ok {
+	return ok && op.responseValid(in)
+}
+
+// responseValid is the fast path for an answer of op.
+func (op *Operation) responseValid(in Response) bool {
+	if in.Header == nil || len(in.Header["Content-Type"]) == 0 || in.Header["Content-Type"][0] != "application/json" {
 		return false
 	}
 	fr := op.action(in.Action).fast[in.Status]
@@ -295,7 +315,7 @@ func (c *Contract) responseValid(in Response) bool {
 			return false
 		}
 	}
-	return fr.schema.VisitJSON(value, c.responseOptions...) == nil
+	return fr.schema.VisitJSON(value, op.contract.responseOptions...) == nil
 }
 
 // numberIs reports whether a number literal is exactly the decimal form of n.

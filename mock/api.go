@@ -78,7 +78,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if op.HasAction(action) && s.answerInstead(w, r, session, action) {
 		return
 	}
-	c, aerr := s.prepare(w, r, q, session)
+	c, aerr := s.prepare(w, r, op, q, session)
 	if aerr != nil {
 		s.respondError(w, r, action, aerr)
 		return
@@ -169,7 +169,7 @@ func (s *Server) answerExample(w http.ResponseWriter, r *http.Request, action st
 }
 
 // prepare reads, authenticates and validates a request, and decodes its parameters.
-func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, session string) (call, *apiError) {
+func (s *Server) prepare(w http.ResponseWriter, r *http.Request, op *contract.Operation, q queryValues, session string) (call, *apiError) {
 	body, aerr := readBody(r)
 	if aerr != nil {
 		return call{}, aerr
@@ -185,7 +185,7 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, 
 	if aerr != nil {
 		return call{}, aerr
 	}
-	if err := s.validateRequest(r, body); err != nil {
+	if err := s.validator.ValidateRequest(r.Context(), op, r, body); err != nil {
 		return call{}, validationError(err)
 	}
 	c := call{state: st, session: session, user: user, req: r}
@@ -334,40 +334,14 @@ func validationError(err error) *apiError {
 	return newError(http.StatusBadRequest, code, strings.Join(msgs, "; "))
 }
 
-// validateRequest is the contract's ValidateRequest, through the verdict cache when there is one.
-func (s *Server) validateRequest(r *http.Request, body []byte) error {
-	validate := func() error { return s.contract.ValidateRequest(r.Context(), r, body) }
-	if s.verdicts == nil {
-		return validate()
-	}
-	buf := s.verdicts.getBuf()
-	defer s.verdicts.putBuf(buf)
-	key, ok := requestKey(*buf, r, body)
-	*buf = key
-	if !ok {
-		return validate()
-	}
-	return s.verdicts.check(key, validate)
-}
-
-// validateResponse is the contract's ValidateResponse, through the verdict cache when there is one.
+// validateResponse is the contract's ValidateResponse, through the verdict cache except for the
+// answers that never repeat (uniqueAnswers).
 func (s *Server) validateResponse(r *http.Request, action string, status int, h http.Header, body []byte) error {
-	validate := func() error {
-		return s.contract.ValidateResponse(r.Context(), contract.Response{
-			Method: r.Method, Path: r.URL.Path, Action: action, Status: status, Header: h, Body: body,
-		})
+	in := contract.Response{Method: r.Method, Path: r.URL.Path, Action: action, Status: status, Header: h, Body: body}
+	if status == http.StatusOK && uniqueAnswers[action] {
+		return s.contract.ValidateResponse(r.Context(), in)
 	}
-	if s.verdicts == nil || (status == http.StatusOK && uniqueAnswers[action]) {
-		return validate()
-	}
-	buf := s.verdicts.getBuf()
-	defer s.verdicts.putBuf(buf)
-	key, ok := responseKey(*buf, r.Method, r.URL.Path, action, status, h, body)
-	*buf = key
-	if !ok {
-		return validate()
-	}
-	return s.verdicts.check(key, validate)
+	return s.validator.ValidateResponse(r.Context(), nil, in)
 }
 
 // uniqueAnswers are the actions whose 200 answers never repeat (each holds a new link id): their

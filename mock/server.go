@@ -56,8 +56,9 @@ type Options struct {
 	// forgets the oldest made one; the invoices of the seed or an imported state are always kept.
 	MaxInvoices int
 	// ValidationCache is the number of "valid" verdicts of request and answer validation kept, keyed
-	// by every input of the validation (see verdictCache); 0 means DefaultValidationCache, a negative
-	// number turns the cache off (every request and answer is then validated in full).
+	// on every input of the validation (see contract.Validator); 0 keeps none, so that every request
+	// and answer is validated in full. billing-mock's -validation-cache gives it, with the same
+	// meaning of 0; its default is DefaultValidationCache. A negative number is an error.
 	ValidationCache int
 	// Latency delays every answer of the billing API and the hosted pages by a duration drawn
 	// uniformly from [Latency.Min, Latency.Max]; the zero value adds none.
@@ -91,6 +92,10 @@ func ParseLatency(s string) (Latency, error) {
 	return Latency{Min: min, Max: max}, nil
 }
 
+// DefaultValidationCache is the verdict cache's size billing-mock uses unless -validation-cache
+// says otherwise.
+const DefaultValidationCache = 4096
+
 // DefaultMaxSessions is the number of sessions kept when Options.MaxSessions is 0. Beyond it, the
 // least recently used session is dropped (and starts again from the seed if used again).
 const DefaultMaxSessions = 1000
@@ -122,7 +127,7 @@ type Server struct {
 	// scenarios parses the embedded scenarios on first use, once (not in New: it would add ~10 ms
 	// to start-up, for a feature many runs never use).
 	scenarios func() (*scenarioBook, error)
-	verdicts  *verdictCache
+	validator *contract.Validator
 	// apiPaths are the billing API's fixed paths, answered without the router.
 	apiPaths map[string]bool
 	// scanQueries: the billing API reads its query parameters by scanning the query string (see
@@ -146,6 +151,9 @@ func New(opts Options) (*Server, error) {
 		if seed, err = fixture.Default(); err != nil {
 			return nil, fmt.Errorf("mock: default seed: %w", err)
 		}
+	}
+	if opts.ValidationCache < 0 {
+		return nil, fmt.Errorf("mock: ValidationCache must be 0 (no cache) or more, not %d", opts.ValidationCache)
 	}
 	maxSessions := opts.MaxSessions
 	if maxSessions <= 0 {
@@ -186,11 +194,7 @@ func New(opts Options) (*Server, error) {
 		// Asked once: GODEBUG is read at start-up.
 		scanQueries: queryScanExact(),
 	}
-	cacheSize := opts.ValidationCache
-	if cacheSize == 0 {
-		cacheSize = DefaultValidationCache
-	}
-	s.verdicts = newVerdictCache(cacheSize)
+	s.validator = contract.NewValidator(c, opts.ValidationCache)
 	s.actions = s.actionFuncs()
 	s.handler = s.recoverer(s.logRequests(s.cors.wrap(s.delay(s.routes()))))
 	return s, nil

@@ -140,9 +140,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}
 	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions, JournalSize: c.journalSize, MaxFaults: c.maxFaults, MaxPendingLinks: c.maxPendingLinks, MaxInvoices: c.maxInvoices}
 	opts.ValidationCache = c.validationCache
-	if c.validationCache == 0 {
-		opts.ValidationCache = -1 // off
-	}
 	if opts.Latency, err = mock.ParseLatency(c.latency); err != nil {
 		return fmt.Errorf("-latency: %w", err)
 	}
