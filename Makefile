@@ -37,15 +37,18 @@ e2e: ## browser tests in Debian's chromium (playwright-core, node --test): the m
 
 # Go benchmarks of every action through the whole handler chain, next to a bare handler (ratios
 # printed; compare runs with benchstat), then the loopback load test (bench/loadtest.sh: wrk,
-# start-up, memory, the contract suite's time; Prism too when bench/prism is installed). Exits 1
-# when a target is missed. Not part of `make test`.
+# start-up, memory, the contract suite's time; Prism too when bench/prism is installed), with the
+# mock built from BASELINE (a git revision, default main; empty for none) measured in the same
+# rounds. Exits 1 when a target is missed or a req/s ratio fell more than 5% against BASELINE. Not
+# part of `make test`. See docs/PERFORMANCE.md.
 BENCHCOUNT ?= 6
-bench: ## benchmarks, load test and the performance targets (see README, "Performance")
+BASELINE   ?= $(shell git rev-parse --verify -q main >/dev/null && echo main)
+bench: ## benchmarks, load test against BASELINE (default main) and the performance targets (docs/PERFORMANCE.md)
 	@mkdir -p bin/bench
 	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCHCOUNT) ./mock/ >bin/bench/go.txt || { cat bin/bench/go.txt; exit 1; }
 	@cat bin/bench/go.txt
 	$(GO) run ./bench/benchtool ratios bin/bench/go.txt
-	bash bench/loadtest.sh
+	BASELINE=$(BASELINE) bash bench/loadtest.sh
 
 contracttest: ## run the contract suite against BASE_URL (default: a mock you started with make run)
 	$(GO) run ./cmd/contracttest -base-url $${BASE_URL:-http://$(ADDR)}

@@ -13,9 +13,15 @@
 # It prints the table and exits 1 when a target is missed. Everything listens on 127.0.0.1 only,
 # and only the processes this script started are stopped, by PID.
 #
+# With BASELINE=<git revision> (make bench sets it to main), the mock built from that revision runs
+# next to the new one, in the same rounds (with -validation-cache 0 too when NOCACHE=1), and
+# benchtool check compares each req/s ratio to the reference with the baseline's: a ratio that
+# lost more than 5% of its value fails the run. The revision is exported with git archive into a
+# temporary directory, built there and deleted.
+#
 # Environment: DURATION (each wrk run, default 5s), REPEAT (runs of each kind, default 3), MILLION
 # (requests of the memory run, default 1000000), PRISM (1/0), NOCACHE (1: also measure the mock
-# with -validation-cache 0; default 1).
+# with -validation-cache 0; default 1), BASELINE (a git revision; empty: no comparison).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +29,7 @@ DURATION=${DURATION:-5s}
 REPEAT=${REPEAT:-3}
 MILLION=${MILLION:-1000000}
 NOCACHE=${NOCACHE:-1}
+BASELINE=${BASELINE:-}
 if [[ -z "${PRISM:-}" ]]; then
   PRISM=0
   [[ -x bench/prism/node_modules/.bin/prism ]] && PRISM=1
@@ -33,10 +40,12 @@ RESULTS=$OUT/results.txt
 : >"$RESULTS"
 
 PIDS=()
+BASEDIR=
 cleanup() {
   local pid
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [[ -n "$BASEDIR" ]]; then rm -rf "$BASEDIR"; fi
 }
 trap cleanup EXIT
 
@@ -57,9 +66,19 @@ go build -o bin/billing-mock ./cmd/billing-mock
 go build -o bin/bench-reference ./bench/reference
 go build -o bin/benchtool ./bench/benchtool
 go build -o bin/contracttest ./cmd/contracttest
+if [[ -n "$BASELINE" ]]; then
+  rev=$(git rev-parse --verify -q "$BASELINE^{commit}") || { echo "loadtest: BASELINE=$BASELINE is not a git revision" >&2; exit 2; }
+  BASEDIR=$(mktemp -d)
+  git archive "$rev" | tar -x -C "$BASEDIR"
+  out=$PWD/bin/billing-mock-baseline
+  (cd "$BASEDIR" && go build -o "$out" ./cmd/billing-mock)
+  echo "loadtest: baseline $BASELINE ($(git rev-parse --short "$rev")) built" >&2
+fi
 
 MOCK_PORT=${MOCK_PORT:-18080}
 NOCACHE_PORT=${NOCACHE_PORT:-18081}
+BASE_PORT=${BASE_PORT:-18082}
+BASE_NOCACHE_PORT=${BASE_NOCACHE_PORT:-18083}
 REF_PORT=${REF_PORT:-18090}
 PRISM_PORT=${PRISM_PORT:-18100}
 
@@ -77,7 +96,7 @@ wait_ready() { # URL: until it answers at all, 30 s at most
 # starts, not a leftover one (which would be measured in its place).
 port_free() {
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; then
-    echo "loadtest: something already listens on 127.0.0.1:$1; stop it, or set MOCK_PORT/NOCACHE_PORT/REF_PORT/PRISM_PORT" >&2
+    echo "loadtest: something already listens on 127.0.0.1:$1; stop it, or set MOCK_PORT/NOCACHE_PORT/BASE_PORT/BASE_NOCACHE_PORT/REF_PORT/PRISM_PORT" >&2
     exit 2
   fi
 }
@@ -140,7 +159,7 @@ measure() {
 }
 
 reset_update_session() { # NAME BASE: the mock's update session back to the seed
-  if [[ "$1" == mock* ]]; then
+  if [[ "$1" == mock* || "$1" == baseline* ]]; then
     curl -s -o /dev/null -X POST -H 'X-Mock-Session: bench-update' "$2/_mock/reset"
   fi
 }
@@ -154,26 +173,29 @@ PIDS+=("$REF_PID")
 wait_ready "http://127.0.0.1:$REF_PORT/"
 SERVERS=("reference=http://127.0.0.1:$REF_PORT")
 
-port_free "$MOCK_PORT"
-taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$MOCK_PORT" >/dev/null &
-MOCK_PID=$!
-PIDS+=("$MOCK_PID")
-wait_ready "http://127.0.0.1:$MOCK_PORT$DESCRIBE"
-SERVERS+=("mock=http://127.0.0.1:$MOCK_PORT")
+LOAD_PIDS=()
+# serve NAME BIN PORT ARGS...: start a mock for the rounds, on CPU 0.
+serve() {
+  local name=$1 bin=$2 port=$3
+  shift 3
+  port_free "$port"
+  taskset -c 0 "$bin" -quiet -addr "127.0.0.1:$port" "$@" >/dev/null &
+  PIDS+=("$!")
+  LOAD_PIDS+=("$!")
+  wait_ready "http://127.0.0.1:$port$DESCRIBE"
+  SERVERS+=("$name=http://127.0.0.1:$port")
+}
 
+if [[ -n "$BASELINE" ]]; then serve baseline bin/billing-mock-baseline "$BASE_PORT"; fi
+serve mock bin/billing-mock "$MOCK_PORT"
 if [[ "$NOCACHE" == 1 ]]; then
-  port_free "$NOCACHE_PORT"
-  taskset -c 0 bin/billing-mock -quiet -validation-cache 0 -addr "127.0.0.1:$NOCACHE_PORT" >/dev/null &
-  NOCACHE_PID=$!
-  PIDS+=("$NOCACHE_PID")
-  wait_ready "http://127.0.0.1:$NOCACHE_PORT$DESCRIBE"
-  SERVERS+=("mocknocache=http://127.0.0.1:$NOCACHE_PORT")
+  if [[ -n "$BASELINE" ]]; then serve baselinenocache bin/billing-mock-baseline "$BASE_NOCACHE_PORT" -validation-cache 0; fi
+  serve mocknocache bin/billing-mock "$NOCACHE_PORT" -validation-cache 0
 fi
 
 measure "$REPEAT" "${SERVERS[@]}"
 stop "$REF_PID"
-stop "$MOCK_PID"
-if [[ "$NOCACHE" == 1 ]]; then stop "$NOCACHE_PID"; fi
+for pid in "${LOAD_PIDS[@]}"; do stop "$pid"; done
 
 if [[ "$PRISM" == 1 ]]; then
   # Prism is a hundred times slower: one round is enough to place it.
@@ -230,5 +252,6 @@ stop "$MOCK_PID"
 {
   echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//'), $(uname -sr), $(go version | cut -d' ' -f3)"
   echo "wrk $(wrk -v 2>&1 | head -1 | cut -d' ' -f2) -t1 -d$DURATION --latency, median of $REPEAT interleaved runs; servers on CPU 0, wrk on CPU 1"
+  if [[ -n "$BASELINE" ]]; then echo "baseline: $BASELINE ($(git rev-parse --short "$BASELINE^{commit}"))"; fi
 } | tee "$OUT/machine.txt"
 bin/benchtool check "$RESULTS"

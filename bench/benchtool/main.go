@@ -5,7 +5,8 @@
 //	benchtool rss PID                print the resident set size of PID, in MiB
 //	benchtool sessions URL N         make N live sessions (a describe and an update in each)
 //	benchtool check FILE             print the load-test table (medians of repeated runs) and exit 1
-//	                                 when a target is missed
+//	                                 when a target is missed, or when a baseline was measured and
+//	                                 a req/s ratio to the reference fell by more than 5% against it
 //
 // It only talks to the loopback addresses it is given and stops only the processes it started.
 package main
@@ -256,8 +257,8 @@ func check(file string) error {
 	}
 	v := readResults(data)
 	get := func(k string) float64 { return v[k] }
-	fmt.Printf("\nload test, median of each server's runs\n%-10s %-6s %-9s %10s %9s %9s %12s\n", "server", "conns", "request", "req/s", "p50 ms", "p99 ms", "req/s ÷ ref")
-	for _, server := range []string{"reference", "mock", "mocknocache", "prism"} {
+	fmt.Printf("\nload test, median of each server's runs\n%-16s %-6s %-9s %10s %9s %9s %12s\n", "server", "conns", "request", "req/s", "p50 ms", "p99 ms", "req/s ÷ ref")
+	for _, server := range []string{"reference", "baseline", "mock", "baselinenocache", "mocknocache", "prism"} {
 		for _, c := range []string{"10", "50"} {
 			for _, ep := range []string{"describe", "history", "update"} {
 				k := server + "." + ep + "." + c
@@ -265,7 +266,7 @@ func check(file string) error {
 					continue
 				}
 				ref := get("reference." + ep + "." + c + ".rps")
-				fmt.Printf("%-10s %-6s %-9s %10.0f %9.2f %9.2f %11.0f%%\n", server, c, ep, get(k+".rps"), get(k+".p50"), get(k+".p99"), 100*get(k+".rps")/ref)
+				fmt.Printf("%-16s %-6s %-9s %10.0f %9.2f %9.2f %11.0f%%\n", server, c, ep, get(k+".rps"), get(k+".p50"), get(k+".p99"), 100*get(k+".rps")/ref)
 			}
 		}
 	}
@@ -308,15 +309,69 @@ func check(file string) error {
 	if _, ok := v["rss.million"]; ok {
 		fmt.Printf("%-44s %9.1fMiB (after %.0f requests; informational)\n", "RSS after the 1M-request run", get("rss.million"), get("million.requests"))
 	}
+	missed += compareBaseline(os.Stdout, readRounds(data))
 	if missed > 0 {
 		return fmt.Errorf("%d target(s) missed", missed)
 	}
 	return nil
 }
 
-// readResults reads the load test's "name value" lines. A name measured several times (the
-// interleaved rounds of bench/loadtest.sh) gets the median of its values.
-func readResults(data []byte) map[string]float64 {
+// maxRatioLoss is how much of its value a req/s ratio to the reference may lose against the
+// baseline: 5%.
+const maxRatioLoss = 0.05
+
+// compareBaseline prints, when the results hold a baseline (the mock built from another revision,
+// measured in the same rounds), each request kind's req/s and p99 ratios to the reference for the
+// baseline and for the mock, and returns how many req/s ratios fell by more than maxRatioLoss. A
+// ratio is the median of the rounds' ratios: each round measured the reference, the baseline and
+// the mock one after the other, so a round's ratios share its moment of the machine's drift.
+func compareBaseline(w io.Writer, rounds map[string][]float64) int {
+	missed := 0
+	header := false
+	for _, pair := range [][2]string{{"baseline", "mock"}, {"baselinenocache", "mocknocache"}} {
+		for _, c := range []string{"10", "50"} {
+			for _, ep := range []string{"describe", "history", "update"} {
+				ref := "reference." + ep + "." + c
+				old, cur := pair[0]+"."+ep+"."+c, pair[1]+"."+ep+"."+c
+				if len(rounds[old+".rps"]) == 0 || len(rounds[cur+".rps"]) == 0 {
+					continue
+				}
+				if !header {
+					fmt.Fprintf(w, "\nagainst the baseline: median of each round's ratio to the reference (req/s ratios may lose at most %.0f%%)\n", 100*maxRatioLoss)
+					fmt.Fprintf(w, "%-12s %-6s %-9s %14s %14s %8s %13s %13s  %s\n", "mock", "conns", "request", "req/s, before", "req/s, after", "change", "p99, before", "p99, after", "")
+					header = true
+				}
+				before := roundRatio(rounds[old+".rps"], rounds[ref+".rps"])
+				after := roundRatio(rounds[cur+".rps"], rounds[ref+".rps"])
+				p99Before := roundRatio(rounds[old+".p99"], rounds[ref+".p99"])
+				p99After := roundRatio(rounds[cur+".p99"], rounds[ref+".p99"])
+				change := after/before - 1
+				verdict := "met"
+				if change < -maxRatioLoss {
+					verdict, missed = "MISSED", missed+1
+				}
+				fmt.Fprintf(w, "%-12s %-6s %-9s %13.1f%% %13.1f%% %+7.1f%% %12.2f× %12.2f×  %s\n", pair[1], c, ep, 100*before, 100*after, 100*change, p99Before, p99After, verdict)
+			}
+		}
+	}
+	return missed
+}
+
+// roundRatio is the median over the rounds of a[i] / b[i].
+func roundRatio(a, b []float64) float64 {
+	n := min(len(a), len(b))
+	ratios := make([]float64, 0, n)
+	for i := range n {
+		if b[i] != 0 {
+			ratios = append(ratios, a[i]/b[i])
+		}
+	}
+	return median(ratios)
+}
+
+// readRounds reads the load test's "name value" lines: each name's values, in the order of the
+// rounds that measured them.
+func readRounds(data []byte) map[string][]float64 {
 	runs := map[string][]float64{}
 	for _, line := range strings.Split(string(data), "\n") {
 		f := strings.Fields(line)
@@ -326,6 +381,13 @@ func readResults(data []byte) map[string]float64 {
 			}
 		}
 	}
+	return runs
+}
+
+// readResults reads the load test's "name value" lines. A name measured several times (the
+// interleaved rounds of bench/loadtest.sh) gets the median of its values.
+func readResults(data []byte) map[string]float64 {
+	runs := readRounds(data)
 	v := make(map[string]float64, len(runs))
 	for k, xs := range runs {
 		v[k] = median(xs)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -24,4 +25,28 @@ not a result line
 		"reference.describe.50.p99": 1.6,
 		"startup.ms":                19.4,
 	}, got)
+}
+
+// TestCompareBaseline: each req/s ratio is the median of the rounds' ratios, and one that lost
+// more than 5% of the baseline's is missed.
+func TestCompareBaseline(t *testing.T) {
+	t.Parallel()
+	rounds := readRounds([]byte(`reference.describe.10.rps 100
+baseline.describe.10.rps 80
+mock.describe.10.rps 79
+reference.describe.10.rps 50
+baseline.describe.10.rps 40
+mock.describe.10.rps 40
+reference.describe.10.rps 100
+baseline.describe.10.rps 80
+mock.describe.10.rps 81
+reference.history.10.rps 100
+baseline.history.10.rps 80
+mock.history.10.rps 75
+`))
+	var out strings.Builder
+	assert.Equal(t, 1, compareBaseline(&out, rounds), out.String())
+	assert.Regexp(t, `mock +10 +describe +80\.0% +80\.0% +\+0\.0% .* met`, out.String())
+	assert.Regexp(t, `mock +10 +history +80\.0% +75\.0% +-6\.2% .* MISSED`, out.String())
+	assert.Equal(t, 0, compareBaseline(&out, readRounds([]byte("mock.describe.10.rps 1\n"))), "no baseline, no comparison")
 }
