@@ -16,6 +16,7 @@ import (
 
 	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/internal/strictjson"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
@@ -60,8 +61,8 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var re *contract.RouteError
 		if errors.As(err, &re) && re.Status == http.StatusMethodNotAllowed {
-			e := newError(http.StatusMethodNotAllowed, "method_not_allowed", re.Error())
-			e.Header = http.Header{"Allow": {re.Allow}}
+			e := errcode.New(errcode.MethodNotAllowed, re.Error())
+			e.Allow = re.Allow
 			s.respondError(w, r, "", e)
 			return
 		}
@@ -86,17 +87,17 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	rec.org = c.org
 	fn, ok := s.actions[action]
 	if !ok { // unreachable: the contract's validation accepted the action
-		s.respondError(w, r, action, newError(http.StatusBadRequest, "unknown_action", "unknown action "+strconv.Quote(action)))
+		s.respondError(w, r, action, errcode.New(errcode.UnknownAction, "unknown action "+strconv.Quote(action)))
 		return
 	}
 	payload, err := fn(r.Context(), c)
 	if err != nil {
-		s.respondError(w, r, action, asAPIError(err))
+		s.respondError(w, r, action, errcode.From(err))
 		return
 	}
 	body, err := encodeAnswer(payload)
 	if err != nil {
-		s.respondError(w, r, action, asAPIError(err))
+		s.respondError(w, r, action, errcode.From(err))
 		return
 	}
 	s.respond(w, r, action, http.StatusOK, body, nil)
@@ -151,7 +152,7 @@ func (s *Server) answerExample(w http.ResponseWriter, r *http.Request, action st
 		}
 	}
 	if !containsInt(s.examples.statuses[action], status) {
-		s.respondError(w, r, action, newError(http.StatusBadRequest, "invalid_parameter",
+		s.respondError(w, r, action, errcode.New(errcode.InvalidParameter,
 			fmt.Sprintf("Prefer: code=%d is not documented for %s; its codes are %s", status, action, joinStatuses(s.examples.statuses[action]))))
 		return
 	}
@@ -169,7 +170,7 @@ func (s *Server) answerExample(w http.ResponseWriter, r *http.Request, action st
 }
 
 // prepare reads, authenticates and validates a request, and decodes its parameters.
-func (s *Server) prepare(w http.ResponseWriter, r *http.Request, op *contract.Operation, q queryValues, session string) (call, *apiError) {
+func (s *Server) prepare(w http.ResponseWriter, r *http.Request, op *contract.Operation, q queryValues, session string) (call, *errcode.Error) {
 	body, aerr := readBody(r)
 	if aerr != nil {
 		return call{}, aerr
@@ -177,7 +178,7 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, op *contract.Op
 	recordOf(w).requestBody = body
 	// "application/json" is IsJSON's commonest yes; only another value needs the full check.
 	if ct := r.Header.Get("Content-Type"); len(body) > 0 && ct != "application/json" && !contract.IsJSON(ct) {
-		return call{}, newError(http.StatusUnsupportedMediaType, "unsupported_media_type",
+		return call{}, errcode.New(errcode.UnsupportedMediaType,
 			fmt.Sprintf("send the body as application/json, not %q", r.Header.Get("Content-Type")))
 	}
 	st := s.sessions.get(session)
@@ -208,7 +209,7 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, op *contract.Op
 	if len(qty) > 0 {
 		n, err := strconv.Atoi(string(qty))
 		if err != nil || n < 1 || n > fixture.MaxQuantity { // unreachable after validation
-			return call{}, newError(http.StatusBadRequest, "invalid_quantity", fmt.Sprintf("quantity must be an integer from 1 to %d, got %q", fixture.MaxQuantity, string(qty)))
+			return call{}, errcode.New(errcode.InvalidQuantity, fmt.Sprintf("quantity must be an integer from 1 to %d, got %q", fixture.MaxQuantity, string(qty)))
 		}
 		c.quantity = n
 	}
@@ -225,7 +226,7 @@ func jsonString(raw []byte) string {
 // readBody reads the body, a larger one than MaxBodyBytes being a 413. It reads as
 // io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes)) would (readAtMost), without allocating
 // the wrapper, and into a buffer of the announced size when there is one.
-func readBody(r *http.Request) ([]byte, *apiError) {
+func readBody(r *http.Request) ([]byte, *errcode.Error) {
 	if r.Body == nil || r.Body == http.NoBody {
 		return nil, nil
 	}
@@ -241,7 +242,7 @@ func readBody(r *http.Request) ([]byte, *apiError) {
 		if errors.As(err, &mbe) { // a limit set before ours
 			return nil, tooLarge()
 		}
-		return nil, newError(http.StatusBadRequest, "invalid_json", "the body could not be read: "+err.Error())
+		return nil, errcode.New(errcode.InvalidJSON, "the body could not be read: "+err.Error())
 	}
 	return data, nil
 }
@@ -277,28 +278,28 @@ func readAtMost(r io.Reader, limit, size int64) (data []byte, over bool, err err
 	}
 }
 
-func tooLarge() *apiError {
-	return newError(http.StatusRequestEntityTooLarge, "payload_too_large", fmt.Sprintf("the body is over %d bytes", MaxBodyBytes))
+func tooLarge() *errcode.Error {
+	return errcode.New(errcode.PayloadTooLarge, fmt.Sprintf("the body is over %d bytes", MaxBodyBytes))
 }
 
 // authenticate finds the user of the request's bearer token.
-func authenticate(r *http.Request, st *state.State) (string, *apiError) {
+func authenticate(r *http.Request, st *state.State) (string, *errcode.Error) {
 	header := r.Header.Get("Authorization")
 	if header == "" {
-		e := newError(http.StatusUnauthorized, "missing_token", "send Authorization: Bearer <token>")
-		e.Header = http.Header{"Www-Authenticate": {`Bearer realm="cloudplans"`}}
+		e := errcode.New(errcode.MissingToken, "send Authorization: Bearer <token>")
+		e.Authenticate = `Bearer realm="cloudplans"`
 		return "", e
 	}
 	token, ok := contract.BearerToken(header)
 	if !ok {
-		e := newError(http.StatusUnauthorized, "invalid_token", `the Authorization header must be "Bearer <token>"`)
-		e.Header = http.Header{"Www-Authenticate": {`Bearer realm="cloudplans", error="invalid_request"`}}
+		e := errcode.New(errcode.InvalidToken, `the Authorization header must be "Bearer <token>"`)
+		e.Authenticate = `Bearer realm="cloudplans", error="invalid_request"`
 		return "", e
 	}
 	user, ok := st.UserByToken(token)
 	if !ok {
-		e := newError(http.StatusUnauthorized, "invalid_token", "the bearer token is not valid")
-		e.Header = http.Header{"Www-Authenticate": {`Bearer realm="cloudplans", error="invalid_token"`}}
+		e := errcode.New(errcode.InvalidToken, "the bearer token is not valid")
+		e.Authenticate = `Bearer realm="cloudplans", error="invalid_token"`
 		return "", e
 	}
 	return user, nil
@@ -306,32 +307,32 @@ func authenticate(r *http.Request, st *state.State) (string, *apiError) {
 
 // validationError turns the contract's verdict on a request into a 400 whose code says what kind of
 // problem came first, and whose message lists them all.
-func validationError(err error) *apiError {
+func validationError(err error) *errcode.Error {
 	var verr *contract.ValidationError
 	if !errors.As(err, &verr) {
-		return newError(http.StatusBadRequest, "invalid_parameter", err.Error())
+		return errcode.New(errcode.InvalidParameter, err.Error())
 	}
 	first := verr.Problems[0]
-	code := "invalid_parameter"
+	code := errcode.InvalidParameter
 	switch {
 	case first.Field == "action" && first.Kind == contract.Missing:
-		code = "missing_action"
+		code = errcode.MissingAction
 	case first.Field == "action" && first.Kind == contract.Invalid:
-		code = "unknown_action"
+		code = errcode.UnknownAction
 	case first.Kind == contract.Conflicting:
-		code = "conflicting_parameter"
+		code = errcode.ConflictingParameter
 	case first.Kind == contract.Malformed:
-		code = "invalid_json"
+		code = errcode.InvalidJSON
 	case first.Kind == contract.Missing:
-		code = "missing_parameter"
+		code = errcode.MissingParameter
 	case strings.TrimPrefix(first.Field, "/") == "quantity" || strings.HasPrefix(first.Field, "/quantity"):
-		code = "invalid_quantity"
+		code = errcode.InvalidQuantity
 	}
 	msgs := make([]string, len(verr.Problems))
 	for i, p := range verr.Problems {
 		msgs[i] = p.String()
 	}
-	return newError(http.StatusBadRequest, code, strings.Join(msgs, "; "))
+	return errcode.New(code, strings.Join(msgs, "; "))
 }
 
 // validateResponse is the contract's ValidateResponse, through the verdict cache except for the
@@ -353,8 +354,8 @@ var uniqueAnswers = map[string]bool{"getpaymentlink": true, "getupdatecardlink":
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // respondError answers with the error envelope.
-func (s *Server) respondError(w http.ResponseWriter, r *http.Request, action string, e *apiError) {
-	s.respond(w, r, action, e.Status, e.body(), e.Header)
+func (s *Server) respondError(w http.ResponseWriter, r *http.Request, action string, e *errcode.Error) {
+	s.respond(w, r, action, e.Status(), e.Body(), errorHeader(e))
 }
 
 // respond writes an answer, after checking it against the contract unless that is turned off. An
@@ -371,7 +372,7 @@ func (s *Server) respond(w http.ResponseWriter, r *http.Request, action string, 
 		err := s.validateResponse(r, action, status, h, body)
 		if err != nil {
 			s.logger.Error("the mock's answer breaks the contract", slog.String("error", err.Error()))
-			e := newError(http.StatusInternalServerError, "internal_error", "the mock's answer broke its own contract (a bug of the mock): "+err.Error())
+			e := errcode.New(errcode.Internal, "the mock's answer broke its own contract (a bug of the mock): "+err.Error())
 			writeError(w, e)
 			return
 		}

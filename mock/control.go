@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
 
@@ -50,7 +51,7 @@ func (s *Server) controlState(w http.ResponseWriter, r *http.Request) (*state.St
 func controlJSON(w http.ResponseWriter, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
-		writeError(w, asAPIError(err))
+		writeError(w, errcode.From(err))
 		return
 	}
 	writeJSON(w, http.StatusOK, body)
@@ -92,13 +93,13 @@ func decodeComplete(w http.ResponseWriter, r *http.Request) (completeBody, bool)
 	body, aerr := readBody(r)
 	if aerr == nil && len(body) > 0 {
 		if !contract.IsJSON(r.Header.Get("Content-Type")) {
-			aerr = newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+			aerr = errcode.New(errcode.UnsupportedMediaType, "send the body as application/json")
 		} else if members, err := contract.ParseObject(body); err != nil {
-			aerr = newError(http.StatusBadRequest, "invalid_json", err.Error())
+			aerr = errcode.New(errcode.InvalidJSON, err.Error())
 		} else {
 			for name, raw := range members {
 				if name != "payment_exp" || json.Unmarshal(raw, &b.PaymentExp) != nil {
-					aerr = newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("the body takes only payment_exp, a string YYYY-MM (got member %q)", name))
+					aerr = errcode.New(errcode.InvalidParameter, fmt.Sprintf("the body takes only payment_exp, a string YYYY-MM (got member %q)", name))
 				}
 			}
 		}
@@ -137,7 +138,7 @@ func (s *Server) completeLink(k linkKind) http.HandlerFunc {
 		id := mux.Vars(r)["id"]
 		sub, err := k.complete(st, id, b.PaymentExp)
 		if err != nil {
-			writeError(w, asAPIError(err))
+			writeError(w, errcode.From(err))
 			return
 		}
 		controlJSON(w, subscriptionResultJSON{Status: http.StatusOK, ID: id, Outcome: k.completed, Subscription: subscriptionView(sub)})
@@ -153,7 +154,7 @@ func (s *Server) declineLink(k linkKind) http.HandlerFunc {
 		}
 		id := mux.Vars(r)["id"]
 		if err := k.decline(st, id); err != nil {
-			writeError(w, asAPIError(err))
+			writeError(w, errcode.From(err))
 			return
 		}
 		controlJSON(w, outcomeJSON{Status: http.StatusOK, ID: id, Outcome: k.declined})

@@ -10,6 +10,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 )
 
 type faultsJSON struct {
@@ -32,21 +33,21 @@ func (s *Server) addFault(w http.ResponseWriter, r *http.Request) {
 	recordOf(w).session = id
 	body, aerr := readBody(r)
 	if aerr == nil && !contract.IsJSON(r.Header.Get("Content-Type")) {
-		aerr = newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the fault rule as application/json")
+		aerr = errcode.New(errcode.UnsupportedMediaType, "send the fault rule as application/json")
 	}
 	if aerr != nil {
 		writeError(w, aerr)
 		return
 	}
 	if _, err := contract.ParseObject(body); err != nil {
-		writeError(w, newError(http.StatusBadRequest, "invalid_json", "the fault rule must be a JSON object: "+err.Error()))
+		writeError(w, errcode.New(errcode.InvalidJSON, "the fault rule must be a JSON object: "+err.Error()))
 		return
 	}
 	var rule faultRule
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&rule); err != nil {
-		writeError(w, newError(http.StatusBadRequest, "invalid_parameter", "fault rule: "+err.Error()+` (members: action, status, delay, drop, count, probability, seed)`))
+		writeError(w, errcode.New(errcode.InvalidParameter, "fault rule: "+err.Error()+` (members: action, status, delay, drop, count, probability, seed)`))
 		return
 	}
 	rule.Matched = 0
@@ -79,8 +80,8 @@ func (s *Server) deleteFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rule := mux.Vars(r)["id"]
-	if !s.sessions.session(id).faults.remove(rule) {
-		writeError(w, newError(http.StatusNotFound, "fault_not_found", fmt.Sprintf("no fault rule %q in this session", rule)))
+	if e := s.sessions.session(id).faults.delete(rule); e != nil {
+		writeError(w, e)
 		return
 	}
 	controlJSON(w, statusJSON{Status: http.StatusOK})
@@ -105,7 +106,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 		if v := q.Get(name); v != "" {
 			n, err := strconv.Atoi(v)
 			if err != nil || n < 0 {
-				writeError(w, newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("%s must be a whole number, got %q", name, v)))
+				writeError(w, errcode.New(errcode.InvalidParameter, fmt.Sprintf("%s must be a whole number, got %q", name, v)))
 				return
 			}
 			*dst = n

@@ -11,6 +11,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
@@ -47,7 +48,7 @@ func (s *Server) exportState(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := fixture.Marshal(st.Snapshot())
 	if err != nil {
-		writeError(w, asAPIError(err))
+		writeError(w, errcode.From(err))
 		return
 	}
 	h := w.Header()
@@ -82,7 +83,7 @@ func (s *Server) importState(w http.ResponseWriter, r *http.Request) {
 
 // invalidFixture is the 400 of a refused state file: "line 14: organizations[0].subscription.
 // quantity: must be an integer from 1 to 10000, got 0".
-func invalidFixture(err error) *apiError {
+func invalidFixture(err error) *errcode.Error {
 	msg := err.Error()
 	var fe *fixture.Error
 	if errors.As(err, &fe) {
@@ -94,7 +95,7 @@ func invalidFixture(err error) *apiError {
 			msg = fmt.Sprintf("line %d: %s", fe.Line, msg)
 		}
 	}
-	return newError(http.StatusBadRequest, "invalid_fixture", "the state was not loaded: "+msg)
+	return errcode.New(errcode.InvalidFixture, "the state was not loaded: "+msg)
 }
 
 type scenarioJSON struct {
@@ -114,7 +115,7 @@ func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request) {
 	}
 	list, err := s.scenarioList()
 	if err != nil {
-		writeError(w, asAPIError(err))
+		writeError(w, errcode.From(err))
 		return
 	}
 	out := scenariosJSON{Status: http.StatusOK, Scenarios: make([]scenarioJSON, len(list))}
@@ -133,12 +134,7 @@ func (s *Server) loadScenario(w http.ResponseWriter, r *http.Request) {
 	name := mux.Vars(r)["name"]
 	seed, err := s.scenarioSeed(name)
 	if err != nil {
-		var nf *fixture.ScenarioNotFoundError
-		if errors.As(err, &nf) {
-			writeError(w, newError(http.StatusNotFound, "scenario_not_found", nf.Error()))
-			return
-		}
-		writeError(w, asAPIError(err))
+		writeError(w, errcode.From(err))
 		return
 	}
 	s.sessions.replace(id, s.sessions.newState(seed))
@@ -180,16 +176,16 @@ type clockMove struct {
 
 // parseAdvance reads the advance body, {"by": "720h"} or {"to": "2027-01-01T00:00:00Z"}: exactly one
 // of them, by a Go duration over zero, to an RFC 3339 time.
-func parseAdvance(body []byte) (clockMove, *apiError) {
-	bad := func(format string, args ...any) (clockMove, *apiError) {
-		return clockMove{}, newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf(format, args...))
+func parseAdvance(body []byte) (clockMove, *errcode.Error) {
+	bad := func(format string, args ...any) (clockMove, *errcode.Error) {
+		return clockMove{}, errcode.New(errcode.InvalidParameter, fmt.Sprintf(format, args...))
 	}
 	if len(body) == 0 {
 		return bad(`send a JSON body: {"by": "720h"} (a Go duration over zero) or {"to": "2027-01-01T00:00:00Z"} (RFC 3339)`)
 	}
 	members, err := contract.ParseObject(body)
 	if err != nil {
-		return clockMove{}, newError(http.StatusBadRequest, "invalid_json", err.Error())
+		return clockMove{}, errcode.New(errcode.InvalidJSON, err.Error())
 	}
 	var by, to *string
 	for name, raw := range members {
@@ -237,7 +233,7 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 	}
 	body, aerr := readBody(r)
 	if aerr == nil && len(body) > 0 && !contract.IsJSON(r.Header.Get("Content-Type")) {
-		aerr = newError(http.StatusUnsupportedMediaType, "unsupported_media_type", "send the body as application/json")
+		aerr = errcode.New(errcode.UnsupportedMediaType, "send the body as application/json")
 	}
 	var move clockMove
 	if aerr == nil {
@@ -258,12 +254,7 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 		renewals, err = st.AdvanceTo(move.To)
 	}
 	if err != nil {
-		var se *state.Error
-		if errors.As(err, &se) && se.Code == state.CodeInvalidClock {
-			writeError(w, newError(http.StatusBadRequest, "invalid_parameter", se.Msg))
-			return
-		}
-		writeError(w, asAPIError(err))
+		writeError(w, errcode.From(err))
 		return
 	}
 	out := advancedJSON{Status: http.StatusOK, Now: formatClock(now), Renewals: make([]renewalJSON, len(renewals))}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/cloudplans/billing-mock/mock/errcode"
 )
 
 // corsPolicy lets browser apps on allowed origins call the mock: it answers preflights (before any
@@ -81,7 +83,7 @@ func (p *corsPolicy) wrap(next http.Handler) http.Handler {
 		}
 		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
 			if !allowed {
-				writeError(w, newError(http.StatusForbidden, "forbidden",
+				writeError(w, errcode.New(errcode.Forbidden,
 					fmt.Sprintf("origin %q may not call this mock; start it with -cors-origins to allow it", origin)))
 				return
 			}

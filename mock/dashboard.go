@@ -3,7 +3,6 @@ package mock
 import (
 	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
@@ -114,7 +114,7 @@ type dashRequest struct {
 func (s *Server) dashboardSession(w http.ResponseWriter, r *http.Request) (string, bool) {
 	id, aerr := sessionID(r)
 	if aerr != nil {
-		s.renderDashboard(w, r, "", false, aerr.Status, "", "session: "+aerr.Message)
+		s.renderDashboard(w, r, "", false, aerr.Status(), "", "session: "+aerr.Message)
 		return "", false
 	}
 	recordOf(w).session = id
@@ -194,7 +194,7 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, id stri
 	}
 	var buf bytes.Buffer
 	if err := dashboardTmpl.ExecuteTemplate(&buf, "dashboard", v); err != nil {
-		writeError(w, newError(http.StatusInternalServerError, "internal_error", "render dashboard: "+err.Error()))
+		writeError(w, errcode.New(errcode.Internal, "render dashboard: "+err.Error()))
 		return
 	}
 	h := w.Header()
@@ -350,12 +350,7 @@ func (s *Server) dashboardAdvance(w http.ResponseWriter, r *http.Request) {
 	}
 	renewals, err := st.AdvanceTo(to)
 	if err != nil {
-		msg := err.Error()
-		var se *state.Error
-		if errors.As(err, &se) {
-			msg = se.Msg
-		}
-		s.renderDashboard(w, r, id, true, http.StatusBadRequest, "", "the clock did not move: "+msg)
+		s.renderDashboard(w, r, id, true, http.StatusBadRequest, "", "the clock did not move: "+errcode.From(err).Message)
 		return
 	}
 	dashboardBack(w, r, id, url.Values{"done": {"advance"}, "renewals": {strconv.Itoa(len(renewals))}})
@@ -371,12 +366,8 @@ func (s *Server) dashboardScenario(w http.ResponseWriter, r *http.Request) {
 	name := r.PostForm.Get("scenario")
 	seed, err := s.scenarioSeed(name)
 	if err != nil {
-		status := http.StatusInternalServerError
-		var nf *fixture.ScenarioNotFoundError
-		if errors.As(err, &nf) {
-			status = http.StatusNotFound
-		}
-		s.renderDashboard(w, r, id, true, status, "", err.Error())
+		e := errcode.From(err)
+		s.renderDashboard(w, r, id, true, e.Status(), "", e.Message)
 		return
 	}
 	s.sessions.replace(id, s.sessions.newState(seed))
@@ -401,8 +392,8 @@ func (s *Server) dashboardDeleteFaults(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rule := r.PostForm.Get("id")
-	if !s.sessions.session(id).faults.remove(rule) {
-		s.renderDashboard(w, r, id, true, http.StatusNotFound, "", fmt.Sprintf("no fault rule %q in this session", rule))
+	if e := s.sessions.session(id).faults.delete(rule); e != nil {
+		s.renderDashboard(w, r, id, true, e.Status(), "", e.Message)
 		return
 	}
 	dashboardBack(w, r, id, url.Values{"done": {"faults"}})

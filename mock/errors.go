@@ -1,72 +1,11 @@
 package mock
 
 import (
-	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 
-	"github.com/cloudplans/billing-mock/mock/state"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 )
-
-// apiError is an answer in the contract's error envelope.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-	// Header holds extra headers (Allow, WWW-Authenticate).
-	Header http.Header
-}
-
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
-func newError(status int, code, message string) *apiError {
-	return &apiError{Status: status, Code: code, Message: message}
-}
-
-// stateStatus maps the state package's codes to HTTP statuses: the one table from code to status.
-var stateStatus = map[state.Code]int{
-	state.CodeForbidden:            http.StatusForbidden,
-	state.CodeOrgNotFound:          http.StatusNotFound,
-	state.CodeSubscriptionExists:   http.StatusConflict,
-	state.CodeNoActiveSubscription: http.StatusConflict,
-	state.CodeLinkNotFound:         http.StatusNotFound,
-	state.CodeLinkClosed:           http.StatusConflict,
-	state.CodeLinkExpired:          http.StatusGone,
-	state.CodeInvalidCard:          http.StatusBadRequest,
-}
-
-// asAPIError turns any error of a handler into an envelope; an unexpected one is a 500.
-func asAPIError(err error) *apiError {
-	var ae *apiError
-	if errors.As(err, &ae) {
-		return ae
-	}
-	var se *state.Error
-	if errors.As(err, &se) {
-		if status, ok := stateStatus[se.Code]; ok {
-			return newError(status, string(se.Code), se.Msg)
-		}
-	}
-	return newError(http.StatusInternalServerError, "internal_error", "the mock failed: "+err.Error())
-}
-
-type errorBody struct {
-	Status int `json:"status"`
-	Error  struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-	} `json:"error"`
-}
-
-func (e *apiError) body() []byte {
-	var b errorBody
-	b.Status = e.Status
-	b.Error.Code = e.Code
-	b.Error.Message = e.Message
-	data, _ := json.Marshal(b) // cannot fail: strings and ints
-	return data
-}
 
 // Header values writeJSON shares between all answers instead of allocating them per answer. They
 // are read-only: nothing in this package writes into a header's value slice, net/http never does
@@ -123,9 +62,25 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 	_, _ = w.Write(body)
 }
 
-func writeError(w http.ResponseWriter, e *apiError) {
-	for k, v := range e.Header {
+// writeError answers with the error envelope, and the Allow or WWW-Authenticate header it carries.
+func writeError(w http.ResponseWriter, e *errcode.Error) {
+	for k, v := range errorHeader(e) {
 		w.Header()[k] = v
 	}
-	writeJSON(w, e.Status, e.body())
+	writeJSON(w, e.Status(), e.Body())
+}
+
+// errorHeader is the extra header of an error answer, nil when it has none.
+func errorHeader(e *errcode.Error) http.Header {
+	if e.Allow == "" && e.Authenticate == "" {
+		return nil
+	}
+	h := http.Header{}
+	if e.Allow != "" {
+		h["Allow"] = []string{e.Allow}
+	}
+	if e.Authenticate != "" {
+		h["Www-Authenticate"] = []string{e.Authenticate}
+	}
+	return h
 }

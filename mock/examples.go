@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 )
 
 // namedExample is one of the contract's examples, as an answer body.
@@ -84,10 +85,10 @@ func buildExamples(c *contract.Contract) (*exampleBook, error) {
 }
 
 // pick returns the example of action for status, named name or, with name "", the first one.
-func (b *exampleBook) pick(action string, status int, name string) (namedExample, *apiError) {
+func (b *exampleBook) pick(action string, status int, name string) (namedExample, *errcode.Error) {
 	list := b.byAction[action][status]
 	if len(list) == 0 {
-		return namedExample{}, newError(http.StatusBadRequest, "invalid_parameter",
+		return namedExample{}, errcode.New(errcode.InvalidParameter,
 			fmt.Sprintf("Prefer: %s documents no example for status %d; its statuses are %s", action, status, joinStatuses(b.statuses[action])))
 	}
 	if name == "" {
@@ -100,7 +101,7 @@ func (b *exampleBook) pick(action string, status int, name string) (namedExample
 		}
 		names[i] = ex.name
 	}
-	return namedExample{}, newError(http.StatusBadRequest, "invalid_parameter",
+	return namedExample{}, errcode.New(errcode.InvalidParameter,
 		fmt.Sprintf("Prefer: %s has no example %q for status %d; it has %s", action, name, status, strings.Join(names, ", ")))
 }
 
@@ -112,7 +113,7 @@ type preference struct {
 
 // parsePrefer reads the Prefer header's code and example preferences; other preferences (such as
 // dynamic=true, which Prism knows) are ignored. ok is false when it asks for neither.
-func parsePrefer(header string) (p preference, ok bool, err *apiError) {
+func parsePrefer(header string) (p preference, ok bool, err *errcode.Error) {
 	if header == "" {
 		return p, false, nil
 	}
@@ -123,12 +124,12 @@ func parsePrefer(header string) (p preference, ok bool, err *apiError) {
 		case "code":
 			n, convErr := strconv.Atoi(value)
 			if convErr != nil || n < 100 || n > 599 {
-				return p, false, newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("Prefer: code must be an HTTP status, got %q", value))
+				return p, false, errcode.New(errcode.InvalidParameter, fmt.Sprintf("Prefer: code must be an HTTP status, got %q", value))
 			}
 			p.code, ok = n, true
 		case "example":
 			if value == "" {
-				return p, false, newError(http.StatusBadRequest, "invalid_parameter", "Prefer: example needs a name")
+				return p, false, errcode.New(errcode.InvalidParameter, "Prefer: example needs a name")
 			}
 			p.example, ok = value, true
 		}

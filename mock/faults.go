@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/cloudplans/billing-mock/mock/errcode"
 )
 
 // DefaultMaxFaults is the number of fault rules a session may hold.
@@ -55,9 +57,9 @@ func newFaultSet(max int) *faultSet {
 }
 
 // validate checks a new rule against the contract: a known action and a status it documents.
-func (s *Server) validateFault(r *faultRule) *apiError {
-	bad := func(format string, args ...any) *apiError {
-		return newError(400, "invalid_parameter", fmt.Sprintf(format, args...))
+func (s *Server) validateFault(r *faultRule) *errcode.Error {
+	bad := func(format string, args ...any) *errcode.Error {
+		return errcode.New(errcode.InvalidParameter, fmt.Sprintf(format, args...))
 	}
 	if r.Action == "" {
 		return bad(`action is required: an action name or "*"`)
@@ -108,11 +110,11 @@ func (s *Server) validateFault(r *faultRule) *apiError {
 	return nil
 }
 
-func (fs *faultSet) add(r *faultRule) *apiError {
+func (fs *faultSet) add(r *faultRule) *errcode.Error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if len(fs.rules) >= fs.max {
-		return newError(409, "too_many_faults", fmt.Sprintf("this session already has %d fault rules (the -max-faults limit); DELETE /_mock/faults first", fs.max))
+		return errcode.New(errcode.TooManyFaults, fmt.Sprintf("this session already has %d fault rules (the -max-faults limit); DELETE /_mock/faults first", fs.max))
 	}
 	fs.seq++
 	r.ID = "flt_" + strconv.Itoa(fs.seq)
@@ -170,6 +172,14 @@ func (fs *faultSet) remove(id string) bool {
 		}
 	}
 	return false
+}
+
+// delete removes one rule (id) or, with id "", all of them; an unknown id is a FaultNotFound.
+func (fs *faultSet) delete(id string) *errcode.Error {
+	if !fs.remove(id) {
+		return errcode.New(errcode.FaultNotFound, fmt.Sprintf("no fault rule %q in this session", id))
+	}
+	return nil
 }
 
 func containsInt(xs []int, x int) bool {

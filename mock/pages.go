@@ -12,6 +12,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
@@ -48,7 +49,7 @@ type pageData struct {
 func (p *pages) render(w http.ResponseWriter, status int, name string, data pageData) {
 	var buf bytes.Buffer
 	if err := p.tmpl.ExecuteTemplate(&buf, name, data); err != nil {
-		writeError(w, newError(http.StatusInternalServerError, "internal_error", "render page: "+err.Error()))
+		writeError(w, errcode.New(errcode.Internal, "render page: "+err.Error()))
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -68,7 +69,7 @@ func (s *Server) pageRoutes(r *mux.Router) {
 func (s *Server) pageState(w http.ResponseWriter, r *http.Request) (*state.State, bool) {
 	id, aerr := sessionID(r)
 	if aerr != nil {
-		s.pages.render(w, aerr.Status, "message", pageData{Title: "Invalid link", Error: aerr.Message})
+		s.pages.render(w, aerr.Status(), "message", pageData{Title: "Invalid link", Error: aerr.Message})
 		return nil, false
 	}
 	recordOf(w).session = id
@@ -77,12 +78,12 @@ func (s *Server) pageState(w http.ResponseWriter, r *http.Request) (*state.State
 
 // linkError renders a page for a link that cannot be used.
 func (s *Server) linkError(w http.ResponseWriter, r *http.Request, err error) {
-	e := asAPIError(err)
+	e := errcode.From(err)
 	title := "This link cannot be used"
-	if e.Status == http.StatusBadRequest {
+	if e.Status() == http.StatusBadRequest {
 		title = "Check the card"
 	}
-	s.pages.render(w, e.Status, "message", pageData{Title: title, Error: e.Message, Return: s.returnURL(r, nil)})
+	s.pages.render(w, e.Status(), "message", pageData{Title: title, Error: e.Message, Return: s.returnURL(r, nil)})
 }
 
 func (s *Server) expiryChoices(now time.Time, exp string) pageData {

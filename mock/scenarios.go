@@ -1,9 +1,11 @@
 package mock
 
 import (
+	"errors"
 	"fmt"
 
 	billingmock "github.com/cloudplans/billing-mock"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
@@ -33,13 +35,19 @@ func loadScenarios() (*scenarioBook, error) {
 	return b, nil
 }
 
-// scenarioSeed returns a scenario's seed from the server's book.
+// scenarioSeed returns a scenario's seed from the server's book; an unknown name is an
+// *errcode.Error with code ScenarioNotFound that lists the names.
 func (s *Server) scenarioSeed(name string) (*fixture.Seed, error) {
 	b, err := s.scenarios()
 	if err != nil {
 		return nil, err
 	}
-	return b.seed(name)
+	seed, err := b.seed(name)
+	var nf *fixture.ScenarioNotFoundError
+	if errors.As(err, &nf) {
+		return nil, errcode.New(errcode.ScenarioNotFound, nf.Error())
+	}
+	return seed, err
 }
 
 // scenarioList returns the embedded scenarios, by name.

@@ -21,6 +21,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
@@ -232,13 +233,13 @@ func (s *Server) routes() http.Handler {
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.respondError(w, r, "", newError(http.StatusNotFound, "not_found", fmt.Sprintf("no such path: %s (the billing API is under /v1/organizations/billing/)", r.URL.Path)))
+	s.respondError(w, r, "", errcode.New(errcode.NotFound, fmt.Sprintf("no such path: %s (the billing API is under /v1/organizations/billing/)", r.URL.Path)))
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	allow := s.allowedMethods(r)
-	e := newError(http.StatusMethodNotAllowed, "method_not_allowed", fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
-	e.Header = http.Header{"Allow": {allow}}
+	e := errcode.New(errcode.MethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, allow))
+	e.Allow = allow
 	s.respondError(w, r, "", e)
 }
 
@@ -258,23 +259,23 @@ func (s *Server) allowedMethods(r *http.Request) string {
 
 // sessionID returns the request's session id (X-Mock-Session, or the session query parameter that
 // hosted-page links carry).
-func sessionID(r *http.Request) (string, *apiError) {
+func sessionID(r *http.Request) (string, *errcode.Error) {
 	return sessionIDOf(r, queryValues{parsed: r.URL.Query()})
 }
 
 // sessionIDOf is sessionID with the request's query string already at hand. A session id that is
 // too long or not printable ASCII is a 400.
-func sessionIDOf(r *http.Request, q queryValues) (string, *apiError) {
+func sessionIDOf(r *http.Request, q queryValues) (string, *errcode.Error) {
 	id := r.Header.Get(SessionHeader)
 	if id == "" {
 		id = q.Get("session")
 	}
 	if len(id) > maxSessionIDLen {
-		return "", newError(http.StatusBadRequest, "invalid_parameter", fmt.Sprintf("%s is over %d characters", SessionHeader, maxSessionIDLen))
+		return "", errcode.New(errcode.InvalidParameter, fmt.Sprintf("%s is over %d characters", SessionHeader, maxSessionIDLen))
 	}
 	for i := 0; i < len(id); i++ {
 		if id[i] < '!' || id[i] > '~' {
-			return "", newError(http.StatusBadRequest, "invalid_parameter", SessionHeader+" must be printable ASCII without spaces")
+			return "", errcode.New(errcode.InvalidParameter, SessionHeader+" must be printable ASCII without spaces")
 		}
 	}
 	return id, nil
@@ -529,7 +530,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 					panic(v)
 				}
 				s.logger.Error("panic", slog.Any("value", v), slog.String("path", r.URL.Path))
-				writeError(w, newError(http.StatusInternalServerError, "internal_error", "the mock failed; this is a bug"))
+				writeError(w, errcode.New(errcode.Internal, "the mock failed; this is a bug"))
 			}
 		}()
 		next.ServeHTTP(w, r)

@@ -3,6 +3,7 @@ package state
 import (
 	"time"
 
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
@@ -24,7 +25,8 @@ type Renewal struct {
 // month later (renews_at.AddDate(0, 1, 0)). Renewals at the same instant go in organization order.
 //
 // Moving the clock backwards, past the year 9999, or over more than MaxRenewalsPerAdvance renewals
-// is an error with code CodeInvalidClock and changes nothing. t equal to the clock changes nothing.
+// is an error with code errcode.InvalidParameter and changes nothing. t equal to the clock changes
+// nothing.
 // Links expire on the new clock as usual.
 func (s *State) AdvanceTo(t time.Time) ([]Renewal, error) {
 	s.mu.Lock()
@@ -37,11 +39,11 @@ func (s *State) AdvanceBy(d time.Duration) (time.Time, []Renewal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if d <= 0 {
-		return s.now, nil, errorf(CodeInvalidClock, "the clock never goes backwards: advance by more than zero, got %s", d)
+		return s.now, nil, errorf(errcode.InvalidParameter, "the clock never goes backwards: advance by more than zero, got %s", d)
 	}
 	t := s.now.Add(d)
 	if t.Before(s.now) {
-		return s.now, nil, errorf(CodeInvalidClock, "advancing by %s overflows the clock", d)
+		return s.now, nil, errorf(errcode.InvalidParameter, "advancing by %s overflows the clock", d)
 	}
 	renewals, err := s.advance(t)
 	return s.now, renewals, err
@@ -49,13 +51,13 @@ func (s *State) AdvanceBy(d time.Duration) (time.Time, []Renewal, error) {
 
 func (s *State) advance(t time.Time) ([]Renewal, error) {
 	if t.Before(s.now) {
-		return nil, errorf(CodeInvalidClock, "the clock never goes backwards: it is %s, and %s is earlier", s.now.Format(time.RFC3339Nano), t.Format(time.RFC3339Nano))
+		return nil, errorf(errcode.InvalidParameter, "the clock never goes backwards: it is %s, and %s is earlier", s.now.Format(time.RFC3339Nano), t.Format(time.RFC3339Nano))
 	}
 	if t.Year() > 9999 {
-		return nil, errorf(CodeInvalidClock, "the clock cannot go past the year 9999, got %s", t.Format(time.RFC3339))
+		return nil, errorf(errcode.InvalidParameter, "the clock cannot go past the year 9999, got %s", t.Format(time.RFC3339))
 	}
 	if n := s.countRenewals(t, MaxRenewalsPerAdvance+1); n > MaxRenewalsPerAdvance {
-		return nil, errorf(CodeInvalidClock, "moving the clock to %s would renew more than %d periods at once; advance in smaller steps", t.Format(time.RFC3339), MaxRenewalsPerAdvance)
+		return nil, errorf(errcode.InvalidParameter, "moving the clock to %s would renew more than %d periods at once; advance in smaller steps", t.Format(time.RFC3339), MaxRenewalsPerAdvance)
 	}
 	renewals := []Renewal{}
 	for {

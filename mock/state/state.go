@@ -4,7 +4,7 @@
 //
 // A State is safe for concurrent use: readers share a read lock, each change holds the write lock
 // for the whole of its check-and-change, so concurrent requests never see or leave a torn state. A
-// change that fails changes nothing.
+// change that fails changes nothing, and its error is an *errcode.Error, whose code says why.
 package state
 
 import (
@@ -19,36 +19,13 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
-// Code is a stable error code; the HTTP layer maps it to a status.
-type Code string
-
-// The codes a State returns.
-const (
-	CodeForbidden            Code = "forbidden"
-	CodeOrgNotFound          Code = "org_not_found"
-	CodeSubscriptionExists   Code = "subscription_exists"
-	CodeNoActiveSubscription Code = "no_active_subscription"
-	CodeLinkNotFound         Code = "link_not_found"
-	CodeLinkClosed           Code = "link_closed"
-	CodeLinkExpired          Code = "link_expired"
-	CodeInvalidCard          Code = "invalid_card"
-	// CodeInvalidClock: a clock change that would move it backwards or too far at once.
-	CodeInvalidClock Code = "invalid_clock"
-)
-
-// Error is a refused change or read, with a stable code and a message for people.
-type Error struct {
-	Code Code
-	Msg  string
-}
-
-func (e *Error) Error() string { return string(e.Code) + ": " + e.Msg }
-
-func errorf(code Code, format string, args ...any) error {
-	return &Error{Code: code, Msg: fmt.Sprintf(format, args...)}
+// errorf is a refusal with a code of the mock's table (errcode) and a message for people.
+func errorf(code errcode.Code, format string, args ...any) error {
+	return &errcode.Error{Code: code, Message: fmt.Sprintf(format, args...)}
 }
 
 // LinkTTL is how long a payment or update-card link works, on the billing clock.
@@ -210,14 +187,14 @@ type Description struct {
 func (s *State) access(user, orgID string, write bool) (*org, error) {
 	o, ok := s.orgs[orgID]
 	if !ok {
-		return nil, errorf(CodeOrgNotFound, "organization %s does not exist", orgID)
+		return nil, errorf(errcode.OrgNotFound, "organization %s does not exist", orgID)
 	}
 	if o.Owner == user {
 		return o, nil
 	}
 	if slices.Contains(o.Members, user) {
 		if write {
-			return nil, errorf(CodeForbidden, "%s is a member of %s but only its owner may change billing", user, orgID)
+			return nil, errorf(errcode.Forbidden, "%s is a member of %s but only its owner may change billing", user, orgID)
 		}
 		return o, nil
 	}
@@ -225,7 +202,7 @@ func (s *State) access(user, orgID string, write bool) (*org, error) {
 	if write {
 		verb = "change"
 	}
-	return nil, errorf(CodeForbidden, "%s may not %s the billing of %s", user, verb, orgID)
+	return nil, errorf(errcode.Forbidden, "%s may not %s the billing of %s", user, verb, orgID)
 }
 
 // Describe returns an organization and its subscription, for its owner or a member.
@@ -296,7 +273,7 @@ func (s *State) CreateCheckout(user, orgID string, quantity int) (fixture.Checko
 		return fixture.Checkout{}, err
 	}
 	if o.Subscription != nil {
-		return fixture.Checkout{}, errorf(CodeSubscriptionExists, "organization %s already has an active subscription; change it with updatesubscription", orgID)
+		return fixture.Checkout{}, errorf(errcode.SubscriptionExists, "organization %s already has an active subscription; change it with updatesubscription", orgID)
 	}
 	c := &fixture.Checkout{ID: newID("chk"), Org: orgID, Plan: s.defaultPlan().ID, Quantity: quantity, ExpiresAt: s.now.Add(LinkTTL)}
 	s.checkouts[c.ID] = c
@@ -313,7 +290,7 @@ func (s *State) CreateCardUpdate(user, orgID string) (fixture.CardUpdate, error)
 		return fixture.CardUpdate{}, err
 	}
 	if o.Subscription == nil {
-		return fixture.CardUpdate{}, errorf(CodeNoActiveSubscription, "organization %s has no active subscription, so no card on file", orgID)
+		return fixture.CardUpdate{}, errorf(errcode.NoActiveSubscription, "organization %s has no active subscription, so no card on file", orgID)
 	}
 	c := &fixture.CardUpdate{ID: newID("crd"), Org: orgID, ExpiresAt: s.now.Add(LinkTTL)}
 	s.cardUpdates[c.ID] = c
@@ -333,7 +310,7 @@ func (s *State) UpdateQuantity(user, orgID string, quantity int) error {
 	}
 	sub := o.Subscription
 	if sub == nil {
-		return errorf(CodeNoActiveSubscription, "organization %s has no active subscription; create one with getpaymentlink", orgID)
+		return errorf(errcode.NoActiveSubscription, "organization %s has no active subscription; create one with getpaymentlink", orgID)
 	}
 	if quantity == sub.Quantity {
 		return nil
@@ -354,7 +331,7 @@ func (s *State) Cancel(user, orgID string) error {
 		return err
 	}
 	if o.Subscription == nil {
-		return errorf(CodeNoActiveSubscription, "organization %s has no active subscription to cancel", orgID)
+		return errorf(errcode.NoActiveSubscription, "organization %s has no active subscription to cancel", orgID)
 	}
 	o.Subscription = nil
 	for id, c := range s.cardUpdates {
@@ -418,12 +395,12 @@ func openLink[L any](s *State, links map[string]*L, id, kind string, expiresAt f
 	l, ok := links[id]
 	if !ok {
 		if why, used := s.closed[id]; used {
-			return nil, errorf(CodeLinkClosed, "%s %s was already used (%s)", kind, id, why)
+			return nil, errorf(errcode.LinkClosed, "%s %s was already used (%s)", kind, id, why)
 		}
-		return nil, errorf(CodeLinkNotFound, "no %s %s in this session", kind, id)
+		return nil, errorf(errcode.LinkNotFound, "no %s %s in this session", kind, id)
 	}
 	if exp := expiresAt(l); !s.now.Before(exp) {
-		return nil, errorf(CodeLinkExpired, "%s %s expired at %s", kind, id, exp.Format(time.RFC3339))
+		return nil, errorf(errcode.LinkExpired, "%s %s expired at %s", kind, id, exp.Format(time.RFC3339))
 	}
 	return l, nil
 }
@@ -445,7 +422,7 @@ func (s *State) CompleteCheckout(id, paymentExp string) (fixture.Subscription, e
 	o := s.orgs[c.Org]
 	if o.Subscription != nil {
 		s.closeLink(id, "the organization subscribed through another link")
-		return fixture.Subscription{}, errorf(CodeSubscriptionExists, "organization %s already subscribed through another link", c.Org)
+		return fixture.Subscription{}, errorf(errcode.SubscriptionExists, "organization %s already subscribed through another link", c.Org)
 	}
 	p, _ := s.plan(c.Plan)
 	o.Subscription = &fixture.Subscription{Plan: c.Plan, Quantity: c.Quantity, PaymentExp: paymentExp, RenewsAt: s.now.AddDate(0, 1, 0)}
@@ -511,10 +488,10 @@ func (s *State) newCard(paymentExp string) (string, error) {
 func (s *State) checkCard(exp string) error {
 	t, err := time.Parse("2006-01", exp)
 	if err != nil || len(exp) != 7 {
-		return errorf(CodeInvalidCard, "card expiry %q is not YYYY-MM", exp)
+		return errorf(errcode.InvalidCard, "card expiry %q is not YYYY-MM", exp)
 	}
 	if !s.cardValid(exp) {
-		return errorf(CodeInvalidCard, "the card expired in %s", t.Format("January 2006"))
+		return errorf(errcode.InvalidCard, "the card expired in %s", t.Format("January 2006"))
 	}
 	return nil
 }
@@ -534,7 +511,7 @@ func (s *State) CompleteCardUpdate(id, paymentExp string) (fixture.Subscription,
 	}
 	sub := s.orgs[c.Org].Subscription
 	if sub == nil { // unreachable: Cancel closes the org's card links
-		return fixture.Subscription{}, errorf(CodeNoActiveSubscription, "organization %s has no active subscription", c.Org)
+		return fixture.Subscription{}, errorf(errcode.NoActiveSubscription, "organization %s has no active subscription", c.Org)
 	}
 	sub.PaymentExp = paymentExp
 	s.closeLink(id, "saved")

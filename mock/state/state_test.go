@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
@@ -90,11 +91,11 @@ func TestSnapshotRoundTrip(t *testing.T) {
 
 	// The used link is still "already used" after the import, the open one still open.
 	_, err = back.CardUpdate(used.ID)
-	assert.Equal(t, CodeLinkClosed, code(err))
+	assert.Equal(t, errcode.LinkClosed, code(err))
 	_, err = back.CardUpdate(crd.ID)
-	assert.Equal(t, CodeLinkExpired, code(err), "it expired on the clock, an hour after it was made")
+	assert.Equal(t, errcode.LinkExpired, code(err), "it expired on the clock, an hour after it was made")
 	_, err = back.Checkout(chk.ID)
-	assert.Equal(t, CodeLinkClosed, code(err))
+	assert.Equal(t, errcode.LinkClosed, code(err))
 }
 
 // TestInvoiceIDsAfterImport: a State loaded from an export numbers its next invoices exactly as the
@@ -138,8 +139,8 @@ func ids(invoices []fixture.Invoice) []string {
 	return out
 }
 
-func code(err error) Code {
-	var se *Error
+func code(err error) errcode.Code {
+	var se *errcode.Error
 	if errors.As(err, &se) {
 		return se.Code
 	}
@@ -223,17 +224,17 @@ func TestAdvanceRefusals(t *testing.T) {
 	s := newState(t, testSeed)
 	before := export(t, s)
 	_, err := s.AdvanceTo(time.Date(2026, 11, 1, 8, 59, 59, 0, time.UTC))
-	assert.Equal(t, CodeInvalidClock, code(err))
+	assert.Equal(t, errcode.InvalidParameter, code(err))
 	assert.ErrorContains(t, err, "never goes backwards")
 	_, _, err = s.AdvanceBy(0)
-	assert.Equal(t, CodeInvalidClock, code(err))
+	assert.Equal(t, errcode.InvalidParameter, code(err))
 	_, _, err = s.AdvanceBy(-time.Hour)
-	assert.Equal(t, CodeInvalidClock, code(err))
+	assert.Equal(t, errcode.InvalidParameter, code(err))
 	_, err = s.AdvanceTo(time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC))
-	assert.Equal(t, CodeInvalidClock, code(err), "24,000 renewals at once")
+	assert.Equal(t, errcode.InvalidParameter, code(err), "24,000 renewals at once")
 	assert.ErrorContains(t, err, "smaller steps")
 	_, err = s.AdvanceTo(time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC))
-	assert.Equal(t, CodeInvalidClock, code(err))
+	assert.Equal(t, errcode.InvalidParameter, code(err))
 	assert.Equal(t, before, export(t, s), "a refused change changes nothing")
 
 	r, err := s.AdvanceTo(s.Now())
@@ -289,5 +290,5 @@ func TestLinksExpireOnTheClock(t *testing.T) {
 	_, _, err = s.AdvanceBy(time.Second)
 	require.NoError(t, err)
 	_, err = s.CompleteCheckout(chk.ID, "")
-	assert.Equal(t, CodeLinkExpired, code(err))
+	assert.Equal(t, errcode.LinkExpired, code(err))
 }
