@@ -438,12 +438,7 @@ func (s *Server) describe(_ context.Context, c call) (any, error) {
 	out := describeJSON{Status: http.StatusOK}
 	out.Response.Organization = organizationJSON{Resources: d.Org.Resources, Name: d.Org.Name, ID: d.Org.ID, Owner: d.Org.Owner}
 	if sub := d.Subscription; sub != nil {
-		status := "active"
-		if d.PastDue {
-			status = "past_due"
-		}
 		v := subscriptionView(*sub)
-		v.Status = status
 		out.Response.Subscription = &v
 	}
 	return out, nil
@@ -515,6 +510,6 @@ func pageLink(base, prefix, id, session string) string {
 	return base + prefix + id + "?session=" + url.QueryEscape(session) // one concatenation
 }
 
-func subscriptionView(sub fixture.Subscription) subscriptionJSON {
-	return subscriptionJSON{PaymentExp: sub.PaymentExp, Plan: sub.Plan, Quantity: strconv.Itoa(sub.Quantity), Status: "active"}
+func subscriptionView(sub state.Subscription) subscriptionJSON {
+	return subscriptionJSON{PaymentExp: sub.PaymentExp, Plan: sub.Plan, Quantity: strconv.Itoa(sub.Quantity), Status: string(sub.Status)}
 }

@@ -2,12 +2,10 @@ package mock
 
 import (
 	"bytes"
-	"cmp"
 	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -15,7 +13,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/cloudplans/billing-mock/mock/errcode"
-	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
 
@@ -206,13 +203,13 @@ func (s *Server) renderDashboard(w http.ResponseWriter, r *http.Request, id stri
 	}
 }
 
-// fillDashboard reads the session: its state, fault rules and journal.
+// fillDashboard reads the session: its state (as state.Overview presents it, billing rules
+// applied), fault rules and journal.
 func (s *Server) fillDashboard(v *dashView, r *http.Request, id string) {
-	seed := s.sessions.get(id).Snapshot()
-	now := seed.Clock.UTC()
-	today := now.Format(time.DateOnly)
+	ov := s.sessions.get(id).Overview()
+	now := ov.Now.UTC()
 	v.Clock = now.Format("2006-01-02 15:04 UTC")
-	v.NextPeriod = now.AddDate(0, 1, 0).Format("2006-01-02")
+	v.NextPeriod = ov.NextPeriod.UTC().Format("2006-01-02")
 	for _, p := range dashboardPeriods {
 		v.Periods = append(v.Periods, p)
 	}
@@ -225,41 +222,28 @@ func (s *Server) fillDashboard(v *dashView, r *http.Request, id string) {
 		}
 		v.Scenarios = append(v.Scenarios, dashChoice{Value: sc.Name, Label: label, Selected: sc.Name == "past-due"})
 	}
-	names := map[string]string{}
-	for _, o := range seed.Organizations {
-		names[o.ID] = o.Name
-		d := dashOrg{ID: o.ID, Name: o.Name, Owner: o.Owner, Members: strings.Join(o.Members, ", "), Resources: o.Resources}
-		pastDue := false
-		// Newest first, as history answers them: by date descending, the latest created first.
-		invoices := slices.Clone(o.Invoices)
-		slices.Reverse(invoices)
-		slices.SortStableFunc(invoices, func(a, b fixture.Invoice) int { return cmp.Compare(b.Date, a.Date) })
-		for _, inv := range invoices {
-			overdue := inv.Status == "unpaid" && inv.DueDate <= today && state.Cents(inv.Amount) > 0
-			pastDue = pastDue || overdue
-			if inv.Status == "unpaid" {
-				d.Unpaid++
-			}
-			d.Invoices = append(d.Invoices, dashInvoice{ID: inv.ID, Status: inv.Status, Date: inv.Date, DueDate: inv.DueDate, Amount: inv.Amount, Overdue: overdue})
+	for _, o := range ov.Orgs {
+		d := dashOrg{ID: o.Org.ID, Name: o.Org.Name, Owner: o.Org.Owner, Members: strings.Join(o.Org.Members, ", "), Resources: o.Org.Resources, Unpaid: o.Unpaid}
+		for _, inv := range o.Invoices {
+			d.Invoices = append(d.Invoices, dashInvoice{ID: inv.ID, Status: inv.Status, Date: inv.Date, DueDate: inv.DueDate, Amount: inv.Amount, Overdue: inv.Overdue})
 		}
 		if sub := o.Subscription; sub != nil {
 			d.Sub = &dashSub{Plan: sub.Plan, Quantity: sub.Quantity, PaymentExp: sub.PaymentExp,
-				RenewsAt: sub.RenewsAt.UTC().Format("2006-01-02"), CardExpired: sub.PaymentExp < now.Format("2006-01"),
-				PastDue: pastDue, Status: "active"}
-			if pastDue {
-				d.Sub.Status = "past_due"
-			}
+				RenewsAt: sub.RenewsAt.UTC().Format("2006-01-02"), CardExpired: sub.CardExpired,
+				PastDue: sub.Status == state.PastDue, Status: string(sub.Status)}
 		}
 		v.Orgs = append(v.Orgs, d)
 	}
 	base := s.baseURL(r)
-	for _, c := range seed.Checkouts {
+	for _, l := range ov.Checkouts {
+		c := l.Link
 		v.Links = append(v.Links, dashLink{Kind: "checkout", ID: c.ID, Org: c.Org, What: fmt.Sprintf("subscribe: %s × %d", c.Plan, c.Quantity),
-			Expires: c.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), Expired: !now.Before(c.ExpiresAt), URL: pageLink(base, checkoutPath, c.ID, id)})
+			Expires: c.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), Expired: l.Expired, URL: pageLink(base, checkoutPath, c.ID, id)})
 	}
-	for _, c := range seed.CardUpdates {
+	for _, l := range ov.CardUpdates {
+		c := l.Link
 		v.Links = append(v.Links, dashLink{Kind: "update card", ID: c.ID, Org: c.Org, What: "change the card",
-			Expires: c.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), Expired: !now.Before(c.ExpiresAt), URL: pageLink(base, updateCardPath, c.ID, id)})
+			Expires: c.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC"), Expired: l.Expired, URL: pageLink(base, updateCardPath, c.ID, id)})
 	}
 	for _, f := range s.sessions.session(id).faults.list() {
 		var effect []string
@@ -339,7 +323,7 @@ func (s *Server) dashboardAdvance(w http.ResponseWriter, r *http.Request) {
 	var to time.Time
 	switch r.PostForm.Get("period") {
 	case "month", "":
-		to = now.AddDate(0, 1, 0)
+		to = state.PeriodAfter(now)
 	case "week":
 		to = now.AddDate(0, 0, 7)
 	case "day":

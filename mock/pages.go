@@ -13,7 +13,6 @@ import (
 	"github.com/gorilla/mux"
 
 	"github.com/cloudplans/billing-mock/mock/errcode"
-	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
 
@@ -136,7 +135,7 @@ func (s *Server) cardPage(w http.ResponseWriter, r *http.Request) {
 // linkKind is what differs between the two kinds of hosted link, a payment link and an
 // update-card link: the state change each button makes, and the words that describe the outcome.
 type linkKind struct {
-	complete func(st *state.State, id, paymentExp string) (fixture.Subscription, error)
+	complete func(st *state.State, id, paymentExp string) (state.Subscription, error)
 	decline  func(st *state.State, id string) error
 	// The form's decision values, one per button.
 	completeButton, declineButton string

@@ -22,12 +22,11 @@ type Renewal struct {
 // on the way (renews_at ≤ t), in time order, each period in turn: the renewal adds an invoice for
 // quantity × the plan's unit price, dated and due the renewal day, paid when the card on file is
 // valid that day (through the end of its expiry month) and unpaid otherwise; the next period ends a
-// month later (renews_at.AddDate(0, 1, 0)). Renewals at the same instant go in organization order.
+// month later (PeriodAfter(renews_at)). Renewals at the same instant go in organization order.
 //
 // Moving the clock backwards, past the year 9999, or over more than MaxRenewalsPerAdvance renewals
 // is an error with code errcode.InvalidParameter and changes nothing. t equal to the clock changes
-// nothing.
-// Links expire on the new clock as usual.
+// nothing. Links expire on the new clock as usual.
 func (s *State) AdvanceTo(t time.Time) ([]Renewal, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -70,7 +69,7 @@ func (s *State) advance(t time.Time) ([]Renewal, error) {
 		p, _ := s.plan(sub.Plan)
 		inv := s.addInvoice(o, Cents(p.UnitPrice)*int64(sub.Quantity), cardValidOn(sub.PaymentExp, s.now))
 		renewals = append(renewals, Renewal{Org: o.ID, Invoice: inv.invoice(invoiceIDPrefix(o.ID))})
-		sub.RenewsAt = sub.RenewsAt.AddDate(0, 1, 0)
+		sub.RenewsAt = PeriodAfter(sub.RenewsAt)
 	}
 	s.now = t
 	return renewals, nil
@@ -100,7 +99,7 @@ func (s *State) countRenewals(t time.Time, limit int) int {
 		if sub == nil {
 			continue
 		}
-		for at := sub.RenewsAt; !at.After(t) && n < limit; at = at.AddDate(0, 1, 0) {
+		for at := sub.RenewsAt; !at.After(t) && n < limit; at = PeriodAfter(at) {
 			n++
 		}
 	}

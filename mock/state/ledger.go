@@ -1,6 +1,8 @@
 package state
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,16 +31,24 @@ type org struct {
 func newOrg(o *fixture.Organization) *org {
 	c := &org{Organization: *copyOrg(o)}
 	for _, inv := range c.Invoices {
-		if inv.Status != "unpaid" || Cents(inv.Amount) <= 0 {
-			continue
+		if due, owed := loadedOwed(inv); owed {
+			c.owedSince = append(c.owedSince, due)
 		}
-		due, err := time.Parse(time.DateOnly, inv.DueDate)
-		if err != nil { // unreachable: fixture.Parse checks the date
-			due = time.Time{}
-		}
-		c.owedSince = append(c.owedSince, dayOf(due))
 	}
 	return c
+}
+
+// loadedOwed reports whether a loaded invoice is an unpaid charge, owed from its due date on (see
+// madeInvoice.owed), and that date.
+func loadedOwed(inv fixture.Invoice) (due day, owed bool) {
+	if inv.Status != "unpaid" || Cents(inv.Amount) <= 0 {
+		return 0, false
+	}
+	t, err := time.Parse(time.DateOnly, inv.DueDate)
+	if err != nil { // unreachable: fixture.Parse checks the date
+		t = time.Time{}
+	}
+	return dayOf(t), true
 }
 
 // add appends an invoice the State made, forgetting the oldest made one first when maxMade are
@@ -115,6 +125,14 @@ func (o *org) invoices() []fixture.Invoice {
 		out = append(out, m.invoice(prefix))
 	}
 	return out
+}
+
+// newestFirst puts invoices in history order, as they are listed: newest first, by date descending,
+// and among invoices of one date, the most recently created first. invoices must come oldest
+// first, in the order they were created (as org.invoices gives them).
+func newestFirst[T any](invoices []T, date func(*T) string) {
+	slices.Reverse(invoices)
+	slices.SortStableFunc(invoices, func(a, b T) int { return cmp.Compare(date(&b), date(&a)) })
 }
 
 // owes reports whether the organization owes money on the day of today: an unpaid invoice with a

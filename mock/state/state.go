@@ -143,6 +143,17 @@ func (s *State) Snapshot() *fixture.Seed {
 		c.Invoices = o.invoices()
 		seed.Organizations = append(seed.Organizations, c)
 	}
+	links := s.snapshotLinks()
+	seed.Checkouts, seed.CardUpdates = links.Checkouts, links.CardUpdates
+	for id, why := range s.closed {
+		seed.ClosedLinks = append(seed.ClosedLinks, fixture.ClosedLink{ID: id, Reason: why})
+	}
+	slices.SortFunc(seed.ClosedLinks, func(a, b fixture.ClosedLink) int { return cmp.Compare(a.ID, b.ID) })
+	return seed
+}
+
+// snapshotLinks returns copies of the open links, each kind sorted by id; s.mu must be held.
+func (s *State) snapshotLinks() (seed fixture.Seed) {
 	for _, c := range s.checkouts {
 		seed.Checkouts = append(seed.Checkouts, *c)
 	}
@@ -151,10 +162,6 @@ func (s *State) Snapshot() *fixture.Seed {
 		seed.CardUpdates = append(seed.CardUpdates, *c)
 	}
 	slices.SortFunc(seed.CardUpdates, func(a, b fixture.CardUpdate) int { return cmp.Compare(a.ID, b.ID) })
-	for id, why := range s.closed {
-		seed.ClosedLinks = append(seed.ClosedLinks, fixture.ClosedLink{ID: id, Reason: why})
-	}
-	slices.SortFunc(seed.ClosedLinks, func(a, b fixture.ClosedLink) int { return cmp.Compare(a.ID, b.ID) })
 	return seed
 }
 
@@ -177,10 +184,41 @@ func (s *State) UserByToken(token string) (string, bool) {
 type Description struct {
 	Org fixture.Organization
 	// Subscription is nil when the organization has none.
-	Subscription *fixture.Subscription
+	Subscription *Subscription
 	// PastDue: an unpaid invoice (a charge, not a credit) has reached its due date.
 	PastDue bool
 }
+
+// SubscriptionStatus is what the API says of a subscription.
+type SubscriptionStatus string
+
+// The statuses of a subscription.
+const (
+	// Active: nothing is owed.
+	Active SubscriptionStatus = "active"
+	// PastDue: an unpaid charge has reached its due date (see org.owes).
+	PastDue SubscriptionStatus = "past_due"
+)
+
+// Subscription is a subscription as the API shows it: the record, its status, and whether the
+// card on file has expired (it is valid through the end of its expiry month).
+type Subscription struct {
+	fixture.Subscription
+	Status      SubscriptionStatus
+	CardExpired bool
+}
+
+// subscriptionOf is o's subscription as the API shows it on s's clock; o must have one.
+func (s *State) subscriptionOf(o *org) Subscription {
+	sub := Subscription{Subscription: *o.Subscription, Status: Active, CardExpired: !s.cardValid(o.Subscription.PaymentExp)}
+	if o.owes(s.now) {
+		sub.Status = PastDue
+	}
+	return sub
+}
+
+// PeriodAfter is the end of a billing period that starts at t: one month later.
+func PeriodAfter(t time.Time) time.Time { return t.AddDate(0, 1, 0) }
 
 // access finds an organization and checks that user may read it (owner or member) or, with write,
 // change its billing (owner only). An unknown organization is reported before a refusal.
@@ -216,9 +254,9 @@ func (s *State) Describe(user, orgID string) (Description, error) {
 	d := Description{Org: o.Organization}
 	d.Org.Invoices, d.Org.Subscription = nil, nil
 	if o.Subscription != nil {
-		sub := *o.Subscription
+		sub := s.subscriptionOf(o)
 		d.Subscription = &sub
-		d.PastDue = o.owes(s.now)
+		d.PastDue = sub.Status == PastDue
 	}
 	return d, nil
 }
@@ -233,8 +271,7 @@ func (s *State) History(user, orgID string) ([]fixture.Invoice, error) {
 		return nil, err
 	}
 	out := o.invoices()
-	slices.Reverse(out)
-	slices.SortStableFunc(out, func(a, b fixture.Invoice) int { return cmp.Compare(b.Date, a.Date) })
+	newestFirst(out, func(inv *fixture.Invoice) string { return inv.Date })
 	return out, nil
 }
 
@@ -399,36 +436,36 @@ func openLink[L any](s *State, links map[string]*L, id, kind string, expiresAt f
 		}
 		return nil, errorf(errcode.LinkNotFound, "no %s %s in this session", kind, id)
 	}
-	if exp := expiresAt(l); !s.now.Before(exp) {
+	if exp := expiresAt(l); expired(exp, s.now) {
 		return nil, errorf(errcode.LinkExpired, "%s %s expired at %s", kind, id, exp.Format(time.RFC3339))
 	}
 	return l, nil
 }
 
 // CompleteCheckout pays a payment link: the organization's subscription starts (plan, quantity, the
-// card's expiry paymentExp, or CardValidity ahead when empty; renewing a month from now) and a paid
-// invoice for the first month is added. The link closes.
-func (s *State) CompleteCheckout(id, paymentExp string) (fixture.Subscription, error) {
+// card's expiry paymentExp, or CardValidity ahead when empty; renewing a period from now) and a
+// paid invoice for the first period is added. The link closes. It returns the new subscription.
+func (s *State) CompleteCheckout(id, paymentExp string) (Subscription, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.openCheckout(id)
 	if err != nil {
-		return fixture.Subscription{}, err
+		return Subscription{}, err
 	}
 	paymentExp, err = s.newCard(paymentExp)
 	if err != nil {
-		return fixture.Subscription{}, err
+		return Subscription{}, err
 	}
 	o := s.orgs[c.Org]
 	if o.Subscription != nil {
 		s.closeLink(id, "the organization subscribed through another link")
-		return fixture.Subscription{}, errorf(errcode.SubscriptionExists, "organization %s already subscribed through another link", c.Org)
+		return Subscription{}, errorf(errcode.SubscriptionExists, "organization %s already subscribed through another link", c.Org)
 	}
 	p, _ := s.plan(c.Plan)
-	o.Subscription = &fixture.Subscription{Plan: c.Plan, Quantity: c.Quantity, PaymentExp: paymentExp, RenewsAt: s.now.AddDate(0, 1, 0)}
+	o.Subscription = &fixture.Subscription{Plan: c.Plan, Quantity: c.Quantity, PaymentExp: paymentExp, RenewsAt: PeriodAfter(s.now)}
 	s.addInvoice(o, Cents(p.UnitPrice)*int64(c.Quantity), true)
 	s.closeLink(id, "paid")
-	return *o.Subscription, nil
+	return s.subscriptionOf(o), nil
 }
 
 // DeclineCheckout closes a payment link and changes nothing else.
@@ -441,6 +478,9 @@ func (s *State) DeclineCheckout(id string) error {
 	s.closeLink(id, "declined")
 	return nil
 }
+
+// expired reports whether a link that expires at exp is expired at now.
+func expired(exp, now time.Time) bool { return !now.Before(exp) }
 
 func (s *State) closeLink(id, why string) {
 	delete(s.checkouts, id)
@@ -497,25 +537,25 @@ func (s *State) checkCard(exp string) error {
 }
 
 // CompleteCardUpdate saves a new card, expiring in month paymentExp ("YYYY-MM"; empty: CardValidity
-// ahead), on the organization's subscription. The link closes.
-func (s *State) CompleteCardUpdate(id, paymentExp string) (fixture.Subscription, error) {
+// ahead), on the organization's subscription. The link closes. It returns the subscription.
+func (s *State) CompleteCardUpdate(id, paymentExp string) (Subscription, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, err := s.openCardUpdate(id)
 	if err != nil {
-		return fixture.Subscription{}, err
+		return Subscription{}, err
 	}
 	paymentExp, err = s.newCard(paymentExp)
 	if err != nil {
-		return fixture.Subscription{}, err
+		return Subscription{}, err
 	}
-	sub := s.orgs[c.Org].Subscription
-	if sub == nil { // unreachable: Cancel closes the org's card links
-		return fixture.Subscription{}, errorf(errcode.NoActiveSubscription, "organization %s has no active subscription", c.Org)
+	o := s.orgs[c.Org]
+	if o.Subscription == nil { // unreachable: Cancel closes the org's card links
+		return Subscription{}, errorf(errcode.NoActiveSubscription, "organization %s has no active subscription", c.Org)
 	}
-	sub.PaymentExp = paymentExp
+	o.Subscription.PaymentExp = paymentExp
 	s.closeLink(id, "saved")
-	return *sub, nil
+	return s.subscriptionOf(o), nil
 }
 
 // DeclineCardUpdate closes an update-card link and changes nothing else.

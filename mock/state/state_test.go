@@ -274,6 +274,15 @@ organizations:
 		d, err := s.Describe("u", "org_a")
 		require.NoError(t, err)
 		assert.Equal(t, tt.want, d.PastDue, "clock %s, %s, due %s, amount %s", tt.clock, tt.status, tt.due, tt.amount)
+		wantStatus := Active
+		if tt.want {
+			wantStatus = PastDue
+		}
+		assert.Equal(t, wantStatus, d.Subscription.Status)
+		// The dashboard's overview applies the same rule, to the invoice and to the subscription.
+		ov := s.Overview().Orgs[0]
+		assert.Equal(t, tt.want, ov.Invoices[0].Overdue, "overview: clock %s, %s, due %s, amount %s", tt.clock, tt.status, tt.due, tt.amount)
+		assert.Equal(t, wantStatus, ov.Subscription.Status)
 	}
 }
 
