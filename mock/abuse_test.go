@@ -55,7 +55,7 @@ func TestAbuseSessionFloodStaysBounded(t *testing.T) {
 	before := heap()
 	flood(1000, 3000)
 	after := heap()
-	assert.LessOrEqual(t, s.sessions.count(), maxSessions, "sessions beyond -max-sessions")
+	assert.LessOrEqual(t, s.sessions.Count(), maxSessions, "sessions beyond -max-sessions")
 	// 3,000 more sessions must not cost more than a few of them: a session is a few KB.
 	assert.Less(t, int64(after)-int64(before), int64(4<<20), "heap grew from %d to %d bytes", before, after)
 }
@@ -355,5 +355,5 @@ func TestVerdictCacheSkipsLinkAnswers(t *testing.T) {
 		linkID(t, c.update("tok_owner", "getpaymentlink", "org_id=org_new&quantity=2"))
 	}
 	// describe's request and answer, and the one link request repeated twenty times.
-	assert.Equal(t, 3, s.validator.Len())
+	assert.Equal(t, 3, s.api.Validator.Len())
 }

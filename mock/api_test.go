@@ -269,7 +269,7 @@ func TestSessionsAreBounded(t *testing.T) {
 		c := tc{t: t, h: s, session: fmt.Sprint("s", i)}
 		c.update("tok_owner", "cancelsubscription", "org_id=org_acme")
 	}
-	assert.Equal(t, 3, s.sessions.count())
+	assert.Equal(t, 3, s.sessions.Count())
 	// The oldest session was dropped: it starts again from the seed.
 	assert.NotNil(t, tc{t: t, h: s, session: "s0"}.subscription("org_acme"))
 	assert.Nil(t, tc{t: t, h: s, session: "s9"}.subscription("org_acme"))

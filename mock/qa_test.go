@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/internal/session"
 )
 
 // actionRequests is one well-formed owner request per action.
@@ -250,7 +251,7 @@ func TestJournalTruncatesBodies(t *testing.T) {
 	c.do(req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: big})
 	e := c.do(req{method: "GET", target: "/_mock/requests"}).json(t)["requests"].([]any)[0].(map[string]any)
 	assert.Equal(t, true, e["truncated"])
-	assert.LessOrEqual(t, len(e["request_body"].(string)), journalBodyLimit)
+	assert.LessOrEqual(t, len(e["request_body"].(string)), session.JournalBodyLimit)
 }
 
 func TestLatency(t *testing.T) {

@@ -86,5 +86,5 @@ func TestVerdictCacheKeysEveryInput(t *testing.T) {
 			assert.Equal(t, string(want.body), string(got.body), "round %d, %s", round, tt.name)
 		}
 	}
-	assert.Positive(t, cached.validator.Len(), "the cached mock kept verdicts")
+	assert.Positive(t, cached.api.Validator.Len(), "the cached mock kept verdicts")
 }

@@ -1,34 +1,92 @@
-package mock
+// Package answer is the billing API's answer bodies, in the contract's shapes, and their encoder.
+// Each type's AppendJSON writes exactly the bytes json.Marshal writes for it (field order, null for a
+// nil pointer or slice, the same string escaping), without reflection; the tests and fuzz targets of
+// this package hold them to json.Marshal.
+package answer
 
 import (
 	"encoding/json"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/cloudplans/billing-mock/mock/state"
 )
 
-// The billing API's answers are encoded by hand: they are a handful of fixed shapes, and
-// encoding/json's reflection was a tenth of the handler's time on describe and history. Each
-// appender writes exactly the bytes json.Marshal writes for its type (field order, null for a nil
-// pointer or slice, the same string escaping); TestAppendersMatchEncodingJSON and
-// FuzzAppendJSONString hold them to it.
+// Organization is describe's organization.
+type Organization struct {
+	Resources int    `json:"resources"`
+	Name      string `json:"name"`
+	ID        string `json:"id"`
+	Owner     string `json:"owner"`
+}
 
-// encodeAnswer encodes an action's answer: by hand for the answer types, with json.Marshal for
-// anything else.
-func encodeAnswer(v any) ([]byte, error) {
+// Subscription is a subscription as the API shows it (describe, and the control API's link
+// results).
+type Subscription struct {
+	PaymentExp string `json:"payment_exp"`
+	Plan       string `json:"plan"`
+	Quantity   string `json:"quantity"`
+	Status     string `json:"status"`
+}
+
+// SubscriptionOf is sub in the answer's shape.
+func SubscriptionOf(sub state.Subscription) Subscription {
+	return Subscription{PaymentExp: sub.PaymentExp, Plan: sub.Plan, Quantity: strconv.Itoa(sub.Quantity), Status: string(sub.Status)}
+}
+
+// Describe is describe's 200 answer.
+type Describe struct {
+	Status   int `json:"status"`
+	Response struct {
+		Organization Organization  `json:"organization"`
+		Subscription *Subscription `json:"subscription"`
+	} `json:"response"`
+}
+
+// Invoice is one invoice of the billing history.
+type Invoice struct {
+	Status       string `json:"status"`
+	ID           string `json:"id"`
+	Organization string `json:"organization"`
+	Date         string `json:"date"`
+	DueDate      string `json:"due_date"`
+	Amount       string `json:"amount"`
+}
+
+// History is history's 200 answer.
+type History struct {
+	Status         int       `json:"status"`
+	BillingHistory []Invoice `json:"billing_history"`
+}
+
+// Link is the 200 answer of getpaymentlink and getupdatecardlink.
+type Link struct {
+	Status   int    `json:"status"`
+	Response string `json:"response"`
+}
+
+// Status is an answer that is only its status: updatesubscription's and cancelsubscription's 200.
+type Status struct {
+	Status int `json:"status"`
+}
+
+// Encode encodes an answer: the types of this package by hand, anything else with json.Marshal.
+func Encode(v any) ([]byte, error) {
 	switch a := v.(type) {
-	case describeJSON:
-		return a.appendJSON(make([]byte, 0, 256)), nil
-	case historyJSON:
-		return a.appendJSON(make([]byte, 0, 48+160*len(a.BillingHistory))), nil
-	case linkJSON:
-		return a.appendJSON(make([]byte, 0, 32+len(a.Response)+len(a.Response)/8)), nil
-	case statusJSON:
-		return a.appendJSON(make([]byte, 0, 16)), nil
+	case Describe:
+		return a.AppendJSON(make([]byte, 0, 256)), nil
+	case History:
+		return a.AppendJSON(make([]byte, 0, 48+160*len(a.BillingHistory))), nil
+	case Link:
+		return a.AppendJSON(make([]byte, 0, 32+len(a.Response)+len(a.Response)/8)), nil
+	case Status:
+		return a.AppendJSON(make([]byte, 0, 16)), nil
 	}
 	return json.Marshal(v)
 }
 
-func (d describeJSON) appendJSON(b []byte) []byte {
+// AppendJSON appends d as json.Marshal writes it.
+func (d Describe) AppendJSON(b []byte) []byte {
 	b = append(b, `{"status":`...)
 	b = strconv.AppendInt(b, int64(d.Status), 10)
 	o := d.Response.Organization
@@ -50,7 +108,8 @@ func (d describeJSON) appendJSON(b []byte) []byte {
 	return append(b, "}}"...)
 }
 
-func (h historyJSON) appendJSON(b []byte) []byte {
+// AppendJSON appends h as json.Marshal writes it.
+func (h History) AppendJSON(b []byte) []byte {
 	b = append(b, `{"status":`...)
 	b = strconv.AppendInt(b, int64(h.Status), 10)
 	b = append(b, `,"billing_history":`...)
@@ -75,14 +134,16 @@ func (h historyJSON) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-func (l linkJSON) appendJSON(b []byte) []byte {
+// AppendJSON appends l as json.Marshal writes it.
+func (l Link) AppendJSON(b []byte) []byte {
 	b = append(b, `{"status":`...)
 	b = strconv.AppendInt(b, int64(l.Status), 10)
 	b = appendMember(b, `,"response":`, l.Response)
 	return append(b, '}')
 }
 
-func (s statusJSON) appendJSON(b []byte) []byte {
+// AppendJSON appends s as json.Marshal writes it.
+func (s Status) AppendJSON(b []byte) []byte {
 	b = append(b, `{"status":`...)
 	b = strconv.AppendInt(b, int64(s.Status), 10)
 	return append(b, '}')
@@ -90,14 +151,14 @@ func (s statusJSON) appendJSON(b []byte) []byte {
 
 // appendMember appends prefix (the member's name, colon included) and s as a JSON string.
 func appendMember(b []byte, prefix, s string) []byte {
-	return appendJSONString(append(b, prefix...), s)
+	return AppendString(append(b, prefix...), s)
 }
 
-// appendJSONString appends s as json.Marshal writes a string: quoted; ", \ and the control
+// AppendString appends s as json.Marshal writes a string: quoted; ", \ and the control
 // characters escaped (\b \f \n \r \t by name, the others as \u00XX); <, > and & as \u003c, \u003e
 // and \u0026, so the answer is safe to embed in HTML; invalid UTF-8 as \ufffd; and U+2028 and
 // U+2029 escaped, for JavaScript.
-func appendJSONString(b []byte, s string) []byte {
+func AppendString(b []byte, s string) []byte {
 	const hex = "0123456789abcdef"
 	b = append(b, '"')
 	start := 0

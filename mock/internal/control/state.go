@@ -1,4 +1,4 @@
-package mock
+package control
 
 import (
 	"encoding/json"
@@ -8,11 +8,12 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/gorilla/mux"
-
 	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
+	"github.com/cloudplans/billing-mock/mock/internal/body"
+	"github.com/cloudplans/billing-mock/mock/internal/session"
+	"github.com/cloudplans/billing-mock/mock/internal/writer"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
 
@@ -40,45 +41,46 @@ func stateLoaded(seed *fixture.Seed, scenario string) stateLoadedJSON {
 // formatClock writes the billing clock in RFC 3339, with fractional seconds only when it has some.
 func formatClock(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
 
-// exportState answers the session's whole state as a seed file, the format -fixtures loads.
-func (s *Server) exportState(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := s.controlState(w, r)
+// ExportState answers the session's whole state as a seed file, the format -fixtures loads.
+func (h *Handler) ExportState(w http.ResponseWriter, r *http.Request, rec *session.Record) {
+	sess, ok := sessionOf(w, rec)
 	if !ok {
 		return
 	}
-	body, err := fixture.Marshal(st.Snapshot())
+	st := sess.State()
+	out, err := fixture.Marshal(st.Snapshot())
 	if err != nil {
-		writeError(w, errcode.From(err))
+		writer.Error(w, errcode.From(err))
 		return
 	}
-	h := w.Header()
-	h.Set("Content-Type", "application/yaml")
-	h.Set("Content-Length", strconv.Itoa(len(body)))
-	h.Set("Cache-Control", "no-store")
+	hdr := w.Header()
+	hdr.Set("Content-Type", "application/yaml")
+	hdr.Set("Content-Length", strconv.Itoa(len(out)))
+	hdr.Set("Cache-Control", "no-store")
 	w.WriteHeader(http.StatusOK)
-	_, _ = w.Write(body)
+	_, _ = w.Write(out)
 }
 
-// importState replaces the session's state with a seed file. A broken one is refused whole, with the
+// ImportState replaces the session's state with a seed file. A broken one is refused whole, with the
 // line and the field, and the session keeps its state. The Content-Type is not checked: the body is
 // read as YAML (JSON is YAML too), so `curl --data-binary @state.yaml` works as is.
-func (s *Server) importState(w http.ResponseWriter, r *http.Request) {
-	_, id, ok := s.controlState(w, r)
+func (h *Handler) ImportState(w http.ResponseWriter, r *http.Request, rec *session.Record) {
+	sess, ok := sessionOf(w, rec)
 	if !ok {
 		return
 	}
-	body, aerr := readBody(r)
-	if aerr != nil {
-		writeError(w, aerr)
+	raw, e := body.Read(r)
+	if e != nil {
+		writer.Error(w, e)
 		return
 	}
-	seed, err := fixture.Parse("state", body)
+	seed, err := fixture.Parse("state", raw)
 	if err != nil {
-		writeError(w, invalidFixture(err))
+		writer.Error(w, invalidFixture(err))
 		return
 	}
-	s.sessions.replace(id, s.sessions.newState(seed))
-	controlJSON(w, stateLoaded(seed, ""))
+	h.Sessions.Replace(sess.ID(), seed)
+	reply(w, stateLoaded(seed, ""))
 }
 
 // invalidFixture is the 400 of a refused state file: "line 14: organizations[0].subscription.
@@ -108,37 +110,37 @@ type scenariosJSON struct {
 	Scenarios []scenarioJSON `json:"scenarios"`
 }
 
-// listScenarios answers the embedded scenarios, by name.
-func (s *Server) listScenarios(w http.ResponseWriter, r *http.Request) {
-	if _, _, ok := s.controlState(w, r); !ok {
+// ListScenarios answers the embedded scenarios, by name.
+func (h *Handler) ListScenarios(w http.ResponseWriter, r *http.Request, rec *session.Record) {
+	if _, ok := sessionOf(w, rec); !ok {
 		return
 	}
-	list, err := s.scenarioList()
+	list, err := h.Scenarios.List()
 	if err != nil {
-		writeError(w, errcode.From(err))
+		writer.Error(w, errcode.From(err))
 		return
 	}
 	out := scenariosJSON{Status: http.StatusOK, Scenarios: make([]scenarioJSON, len(list))}
 	for i, sc := range list {
 		out.Scenarios[i] = scenarioJSON{Name: sc.Name, Description: sc.Description}
 	}
-	controlJSON(w, out)
+	reply(w, out)
 }
 
-// loadScenario replaces the session's state with a named scenario.
-func (s *Server) loadScenario(w http.ResponseWriter, r *http.Request) {
-	_, id, ok := s.controlState(w, r)
+// LoadScenario replaces the session's state with a named scenario.
+func (h *Handler) LoadScenario(w http.ResponseWriter, r *http.Request, rec *session.Record) {
+	sess, ok := sessionOf(w, rec)
 	if !ok {
 		return
 	}
-	name := mux.Vars(r)["name"]
-	seed, err := s.scenarioSeed(name)
+	name := r.PathValue("name")
+	seed, err := h.Scenarios.Seed(name)
 	if err != nil {
-		writeError(w, errcode.From(err))
+		writer.Error(w, errcode.From(err))
 		return
 	}
-	s.sessions.replace(id, s.sessions.newState(seed))
-	controlJSON(w, stateLoaded(seed, name))
+	h.Sessions.Replace(sess.ID(), seed)
+	reply(w, stateLoaded(seed, name))
 }
 
 type clockJSON struct {
@@ -146,12 +148,14 @@ type clockJSON struct {
 	Now    string `json:"now"`
 }
 
-func (s *Server) getClock(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := s.controlState(w, r)
+// Clock answers the session's billing clock.
+func (h *Handler) Clock(w http.ResponseWriter, r *http.Request, rec *session.Record) {
+	sess, ok := sessionOf(w, rec)
 	if !ok {
 		return
 	}
-	controlJSON(w, clockJSON{Status: http.StatusOK, Now: formatClock(st.Now())})
+	st := sess.State()
+	reply(w, clockJSON{Status: http.StatusOK, Now: formatClock(st.Now())})
 }
 
 type renewalJSON struct {
@@ -176,14 +180,14 @@ type clockMove struct {
 
 // parseAdvance reads the advance body, {"by": "720h"} or {"to": "2027-01-01T00:00:00Z"}: exactly one
 // of them, by a Go duration over zero, to an RFC 3339 time.
-func parseAdvance(body []byte) (clockMove, *errcode.Error) {
+func parseAdvance(raw []byte) (clockMove, *errcode.Error) {
 	bad := func(format string, args ...any) (clockMove, *errcode.Error) {
 		return clockMove{}, errcode.New(errcode.InvalidParameter, fmt.Sprintf(format, args...))
 	}
-	if len(body) == 0 {
+	if len(raw) == 0 {
 		return bad(`send a JSON body: {"by": "720h"} (a Go duration over zero) or {"to": "2027-01-01T00:00:00Z"} (RFC 3339)`)
 	}
-	members, err := contract.ParseObject(body)
+	members, err := contract.ParseObject(raw)
 	if err != nil {
 		return clockMove{}, errcode.New(errcode.InvalidJSON, err.Error())
 	}
@@ -225,22 +229,20 @@ func parseAdvance(body []byte) (clockMove, *errcode.Error) {
 	}
 }
 
-// advanceClock moves the session's billing clock forward and answers the renewals it caused.
-func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
-	st, _, ok := s.controlState(w, r)
+// AdvanceClock moves the session's billing clock forward and answers the renewals it caused.
+func (h *Handler) AdvanceClock(w http.ResponseWriter, r *http.Request, rec *session.Record) {
+	sess, ok := sessionOf(w, rec)
 	if !ok {
 		return
 	}
-	body, aerr := readBody(r)
-	if aerr == nil && len(body) > 0 && !contract.IsJSON(r.Header.Get("Content-Type")) {
-		aerr = errcode.New(errcode.UnsupportedMediaType, "send the body as application/json")
-	}
+	st := sess.State()
+	raw, aerr := readJSON(r, "the body")
 	var move clockMove
 	if aerr == nil {
-		move, aerr = parseAdvance(body)
+		move, aerr = parseAdvance(raw)
 	}
 	if aerr != nil {
-		writeError(w, aerr)
+		writer.Error(w, aerr)
 		return
 	}
 	var (
@@ -254,12 +256,12 @@ func (s *Server) advanceClock(w http.ResponseWriter, r *http.Request) {
 		renewals, err = st.AdvanceTo(move.To)
 	}
 	if err != nil {
-		writeError(w, errcode.From(err))
+		writer.Error(w, errcode.From(err))
 		return
 	}
 	out := advancedJSON{Status: http.StatusOK, Now: formatClock(now), Renewals: make([]renewalJSON, len(renewals))}
 	for i, rn := range renewals {
 		out.Renewals[i] = renewalJSON{Org: rn.Org, ID: rn.Invoice.ID, Date: rn.Invoice.Date, Status: rn.Invoice.Status, Amount: rn.Invoice.Amount}
 	}
-	controlJSON(w, out)
+	reply(w, out)
 }

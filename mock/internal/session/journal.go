@@ -1,4 +1,4 @@
-package mock
+package session
 
 import (
 	"bytes"
@@ -8,18 +8,16 @@ import (
 	"unicode/utf8"
 )
 
-// DefaultJournalSize is the number of requests each session's journal keeps.
-const DefaultJournalSize = 1000
-
-// journalBodyLimit is how much of a request or answer body an entry keeps.
-const journalBodyLimit = 2048
+// JournalBodyLimit is how much of a request or answer body an entry keeps; a request's
+// writer.Recorder records one byte more, so that the journal knows when it cut one.
+const JournalBodyLimit = 2048
 
 // maxSharedBody is the largest capacity of a body an entry shares instead of copying: the body's
 // array lives as long as the entry, and sharing a small one costs less than copying it per request.
-const maxSharedBody = 2 * journalBodyLimit
+const maxSharedBody = 2 * JournalBodyLimit
 
-// journalEntry is one request to the billing API or a hosted page, and its answer.
-type journalEntry struct {
+// Entry is one request to the billing API or a hosted page, and its answer.
+type Entry struct {
 	Seq          int64     `json:"seq"`
 	Time         time.Time `json:"time"`
 	Method       string    `json:"method"`
@@ -29,44 +27,38 @@ type journalEntry struct {
 	Org          string    `json:"org"`
 	Status       int       `json:"status"`
 	DurationMS   float64   `json:"duration_ms"`
-	RequestBody  bodyText  `json:"request_body"`
-	ResponseBody bodyText  `json:"response_body"`
-	// Truncated says that a body was cut at journalBodyLimit bytes.
+	RequestBody  BodyText  `json:"request_body"`
+	ResponseBody BodyText  `json:"response_body"`
+	// Truncated says that a body was cut at JournalBodyLimit bytes.
 	Truncated bool `json:"truncated"`
 }
 
-// journal is a session's bounded ring of recent requests.
-type journal struct {
+// Journal is a session's bounded ring of recent requests.
+type Journal struct {
 	mu   sync.Mutex
 	size int // the most entries kept
 	// entries is the ring buffer. It grows as entries come, up to size (a session that sees a few
 	// requests does not hold size entries' worth of memory); until it is full, len(entries) == next.
-	entries []journalEntry
+	entries []Entry
 	next    int // where the next entry goes
 	full    bool
 	seq     int64
 }
 
-func newJournal(size int) *journal {
-	if size <= 0 {
-		size = DefaultJournalSize
-	}
-	return &journal{size: size}
-}
+func newJournal(size int) *Journal { return &Journal{size: max(size, 1)} }
 
 // minJournalCap is the capacity a journal's ring starts with.
 const minJournalCap = 8
 
-// bodyText is a body an entry keeps: bytes that nothing changes once the entry has them, encoded in
+// BodyText is a body an entry keeps: bytes that nothing changes once the entry has them, encoded in
 // JSON exactly as the string string(b) is (invalid UTF-8 as U+FFFD; <, > and & escaped when the
-// encoder escapes HTML, as json.Marshal does), so that the journal's answer is the same as when
-// entries copied bodies into strings.
-type bodyText []byte
+// encoder escapes HTML, as json.Marshal does).
+type BodyText []byte
 
 // MarshalJSON encodes the body as a JSON string. It leaves the HTML escaping to the encoder that
 // calls it (which escapes <, > and & in what MarshalJSON returns when, and only when, it escapes
 // them in a string), so the string comes out as that encoder would have written string(b).
-func (b bodyText) MarshalJSON() ([]byte, error) {
+func (b BodyText) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -76,8 +68,8 @@ func (b bodyText) MarshalJSON() ([]byte, error) {
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// add appends an entry; its bodies are kept as keepBody says (e.Truncated is set here).
-func (j *journal) add(e journalEntry) {
+// Add appends an entry; its bodies are kept as keepBody says (e.Truncated is set here).
+func (j *Journal) Add(e Entry) {
 	var reqCut, respCut bool
 	e.RequestBody, reqCut = keepBody(e.RequestBody)
 	e.ResponseBody, respCut = keepBody(e.ResponseBody)
@@ -88,7 +80,7 @@ func (j *journal) add(e journalEntry) {
 	e.Seq = j.seq
 	if !j.full {
 		if len(j.entries) == cap(j.entries) { // grow, to exactly size at most
-			grown := make([]journalEntry, len(j.entries), min(max(2*cap(j.entries), minJournalCap), j.size))
+			grown := make([]Entry, len(j.entries), min(max(2*cap(j.entries), minJournalCap), j.size))
 			copy(grown, j.entries)
 			j.entries = grown
 		}
@@ -103,36 +95,38 @@ func (j *journal) add(e journalEntry) {
 	j.next = (j.next + 1) % j.size
 }
 
-// journalFilter selects entries; zero fields match anything.
-type journalFilter struct {
-	action, org string
-	status      int
-	limit       int
+// Filter selects entries; zero fields match anything.
+type Filter struct {
+	Action, Org string
+	Status      int
+	// Limit is the most entries listed; 0 lists all.
+	Limit int
 }
 
-// list returns the matching entries, newest first, at most f.limit of them (0: all).
-func (j *journal) list(f journalFilter) []journalEntry {
+// List returns the matching entries, newest first, at most f.Limit of them (0: all).
+func (j *Journal) List(f Filter) []Entry {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	n := j.next
 	if j.full {
 		n = len(j.entries)
 	}
-	out := []journalEntry{}
+	out := []Entry{}
 	for i := 0; i < n; i++ {
 		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
-		if (f.action != "" && e.Action != f.action) || (f.org != "" && e.Org != f.org) || (f.status != 0 && e.Status != f.status) {
+		if (f.Action != "" && e.Action != f.Action) || (f.Org != "" && e.Org != f.Org) || (f.Status != 0 && e.Status != f.Status) {
 			continue
 		}
 		out = append(out, e)
-		if f.limit > 0 && len(out) == f.limit {
+		if f.Limit > 0 && len(out) == f.Limit {
 			break
 		}
 	}
 	return out
 }
 
-func (j *journal) clear() {
+// Clear empties the journal.
+func (j *Journal) Clear() {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	clear(j.entries)
@@ -141,12 +135,12 @@ func (j *journal) clear() {
 }
 
 // keepBody is what an entry keeps of a body its caller never changes afterwards: at most
-// journalBodyLimit bytes, cut on a UTF-8 boundary (cut reports a cut). It shares b's array when
+// JournalBodyLimit bytes, cut on a UTF-8 boundary (cut reports a cut). It shares b's array when
 // cap(b) is at most maxSharedBody, and copies the part it keeps otherwise, so that an entry never
 // pins a large array (a big request body) for the rest of its life. b must start at its array's
-// start, or have been cut to a capacity that says how much it pins (writeImmutable's does), for
+// start, or have been cut to a capacity that says how much it pins (writer.Recorder's body is), for
 // cap(b) to tell.
-func keepBody(b bodyText) (kept bodyText, cut bool) {
+func keepBody(b BodyText) (kept BodyText, cut bool) {
 	b, cut = truncateBody(b)
 	if cap(b) > maxSharedBody {
 		return bytes.Clone(b), cut
@@ -154,12 +148,12 @@ func keepBody(b bodyText) (kept bodyText, cut bool) {
 	return b[:len(b):len(b)], cut
 }
 
-// truncateBody cuts a body to journalBodyLimit bytes, on a UTF-8 boundary.
-func truncateBody(b bodyText) (bodyText, bool) {
-	if len(b) <= journalBodyLimit {
+// truncateBody cuts a body to JournalBodyLimit bytes, on a UTF-8 boundary.
+func truncateBody(b BodyText) (BodyText, bool) {
+	if len(b) <= JournalBodyLimit {
 		return b, false
 	}
-	cut := journalBodyLimit
+	cut := JournalBodyLimit
 	for cut > 0 && !utf8.RuneStart(b[cut]) {
 		cut--
 	}

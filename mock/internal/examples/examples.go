@@ -1,4 +1,6 @@
-package mock
+// Package examples holds the contract's examples as the mock answers them: per action and
+// status, the examples that are valid answers of that action, for Prefer headers and fault rules.
+package examples
 
 import (
 	"context"
@@ -13,22 +15,23 @@ import (
 	"github.com/cloudplans/billing-mock/mock/errcode"
 )
 
-// namedExample is one of the contract's examples, as an answer body.
-type namedExample struct {
-	name string
-	body []byte
+// Example is one of the contract's examples, as an answer body.
+type Example struct {
+	Name string
+	Body []byte
 }
 
-// exampleBook holds, per action and status, the contract's examples that are valid answers of that
-// action, the one named after the action first. It is built once, in New, by validating every
-// example of every operation against each of its actions.
-type exampleBook struct {
-	byAction map[string]map[int][]namedExample
+// Book holds, per action and status, the contract's examples that are valid answers of that
+// action, the one named after the action first. Build makes it once, by validating every example of
+// every operation against each of its actions; it is immutable.
+type Book struct {
+	byAction map[string]map[int][]Example
 	statuses map[string][]int
 }
 
-func buildExamples(c *contract.Contract) (*exampleBook, error) {
-	b := &exampleBook{byAction: map[string]map[int][]namedExample{}, statuses: map[string][]int{}}
+// Build collects the examples of c.
+func Build(c *contract.Contract) (*Book, error) {
+	b := &Book{byAction: map[string]map[int][]Example{}, statuses: map[string][]int{}}
 	for _, op := range c.Operations() {
 		item := c.Document().Paths.Find(op.Path)
 		if item == nil {
@@ -37,7 +40,7 @@ func buildExamples(c *contract.Contract) (*exampleBook, error) {
 		raw := item.GetOperation(op.Method)
 		for _, action := range op.Actions() {
 			b.statuses[action] = op.Statuses(action)
-			b.byAction[action] = map[int][]namedExample{}
+			b.byAction[action] = map[int][]Example{}
 			for _, status := range op.Statuses(action) {
 				resp := raw.Responses.Status(status)
 				if resp == nil || resp.Value == nil {
@@ -75,7 +78,7 @@ func buildExamples(c *contract.Contract) (*exampleBook, error) {
 						Header: http.Header{"Content-Type": {"application/json"}}, Body: body,
 					})
 					if err == nil {
-						b.byAction[action][status] = append(b.byAction[action][status], namedExample{name: name, body: body})
+						b.byAction[action][status] = append(b.byAction[action][status], Example{Name: name, Body: body})
 					}
 				}
 			}
@@ -85,10 +88,10 @@ func buildExamples(c *contract.Contract) (*exampleBook, error) {
 }
 
 // pick returns the example of action for status, named name or, with name "", the first one.
-func (b *exampleBook) pick(action string, status int, name string) (namedExample, *errcode.Error) {
+func (b *Book) pick(action string, status int, name string) (Example, *errcode.Error) {
 	list := b.byAction[action][status]
 	if len(list) == 0 {
-		return namedExample{}, errcode.New(errcode.InvalidParameter,
+		return Example{}, errcode.New(errcode.InvalidParameter,
 			fmt.Sprintf("Prefer: %s documents no example for status %d; its statuses are %s", action, status, joinStatuses(b.statuses[action])))
 	}
 	if name == "" {
@@ -96,24 +99,25 @@ func (b *exampleBook) pick(action string, status int, name string) (namedExample
 	}
 	names := make([]string, len(list))
 	for i, ex := range list {
-		if ex.name == name {
+		if ex.Name == name {
 			return ex, nil
 		}
-		names[i] = ex.name
+		names[i] = ex.Name
 	}
-	return namedExample{}, errcode.New(errcode.InvalidParameter,
+	return Example{}, errcode.New(errcode.InvalidParameter,
 		fmt.Sprintf("Prefer: %s has no example %q for status %d; it has %s", action, name, status, strings.Join(names, ", ")))
 }
 
-// preference is what a Prefer header asks for: code=NNN and/or example=NAME.
-type preference struct {
-	code    int
-	example string
+// Preference is what a Prefer header or a fault rule asks for: a status (Code, 0 for any) and an
+// example's name (Example, "" for the first).
+type Preference struct {
+	Code    int
+	Example string
 }
 
-// parsePrefer reads the Prefer header's code and example preferences; other preferences (such as
+// ParsePrefer reads the Prefer header's code and example preferences; other preferences (such as
 // dynamic=true, which Prism knows) are ignored. ok is false when it asks for neither.
-func parsePrefer(header string) (p preference, ok bool, err *errcode.Error) {
+func ParsePrefer(header string) (p Preference, ok bool, err *errcode.Error) {
 	if header == "" {
 		return p, false, nil
 	}
@@ -126,16 +130,44 @@ func parsePrefer(header string) (p preference, ok bool, err *errcode.Error) {
 			if convErr != nil || n < 100 || n > 599 {
 				return p, false, errcode.New(errcode.InvalidParameter, fmt.Sprintf("Prefer: code must be an HTTP status, got %q", value))
 			}
-			p.code, ok = n, true
+			p.Code, ok = n, true
 		case "example":
 			if value == "" {
 				return p, false, errcode.New(errcode.InvalidParameter, "Prefer: example needs a name")
 			}
-			p.example, ok = value, true
+			p.Example, ok = value, true
 		}
 	}
 	return p, ok, nil
 }
 
-// allActions maps every action to its documented statuses.
-func (s *Server) allActions() map[string][]int { return s.examples.statuses }
+// Statuses maps every action to its documented statuses. The map must not be changed.
+func (b *Book) Statuses() map[string][]int { return b.statuses }
+
+// Answer returns the example that answers action with preference p: the preferred status's (with
+// no status preferred, the first status that has an example of the preferred name, else 200), and
+// of it the preferred example (else the first). A status the action does not document, or a name
+// it has no example of, is an InvalidParameter error that lists what there is.
+func (b *Book) Answer(action string, p Preference) (status int, ex Example, err *errcode.Error) {
+	status = p.Code
+	if status == 0 {
+		status = http.StatusOK
+		for _, st := range b.statuses[action] {
+			if _, err := b.pick(action, st, p.Example); err == nil && p.Example != "" {
+				status = st
+				break
+			}
+		}
+	}
+	if !slices.Contains(b.statuses[action], status) {
+		return 0, Example{}, errcode.New(errcode.InvalidParameter,
+			fmt.Sprintf("Prefer: code=%d is not documented for %s; its codes are %s", status, action, joinStatuses(b.statuses[action])))
+	}
+	ex, err = b.pick(action, status, p.Example)
+	return status, ex, err
+}
+
+// joinStatuses writes statuses as "200, 400, 404".
+func joinStatuses(statuses []int) string {
+	return strings.ReplaceAll(strings.Trim(fmt.Sprint(statuses), "[]"), " ", ", ")
+}

@@ -1,26 +1,25 @@
-package mock
+package session
 
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/cloudplans/billing-mock/mock/errcode"
 )
 
-// DefaultMaxFaults is the number of fault rules a session may hold.
-const DefaultMaxFaults = 100
-
 // maxFaultDelay bounds a fault's delay, so a rule cannot hold a connection for ever.
 const maxFaultDelay = 60 * time.Second
 
-// faultRule makes matching billing API requests fail: with a documented error status, after a
+// Rule makes matching billing API requests fail: with a documented error status, after a
 // delay, or by dropping the connection. It applies to the next Count requests, or to each with
 // Probability (drawn from a generator seeded with Seed, so a run repeats), or, with neither, to
 // every matching request until it is deleted.
-type faultRule struct {
+type Rule struct {
 	ID string `json:"id"`
 	// Action is an action name or "*" for every action.
 	Action string `json:"action"`
@@ -41,30 +40,30 @@ type faultRule struct {
 	rng   *rand.Rand
 }
 
-// faultSet is a session's fault rules, in the order they were added.
-type faultSet struct {
+// Wait is the rule's delay, parsed by Check.
+func (r *Rule) Wait() time.Duration { return r.delay }
+
+// Faults is a session's fault rules, in the order they were added. It locks itself.
+type Faults struct {
 	mu    sync.Mutex
 	max   int
-	rules []*faultRule
+	rules []*Rule
 	seq   int
 }
 
-func newFaultSet(max int) *faultSet {
-	if max <= 0 {
-		max = DefaultMaxFaults
-	}
-	return &faultSet{max: max}
-}
+func newFaults(max int) *Faults { return &Faults{max: max} }
 
-// validate checks a new rule against the contract: a known action and a status it documents.
-func (s *Server) validateFault(r *faultRule) *errcode.Error {
+// Check checks a new rule and prepares it: a known action (an action of documented, or "*") and a
+// status it documents (every action documents it, for "*"), and the fields' ranges. documented maps
+// each action to its documented statuses.
+func (r *Rule) Check(documented map[string][]int) *errcode.Error {
 	bad := func(format string, args ...any) *errcode.Error {
 		return errcode.New(errcode.InvalidParameter, fmt.Sprintf(format, args...))
 	}
 	if r.Action == "" {
 		return bad(`action is required: an action name or "*"`)
 	}
-	actions := s.allActions()
+	actions := documented
 	if r.Action != "*" {
 		if _, ok := actions[r.Action]; !ok {
 			return bad("unknown action %q", r.Action)
@@ -77,7 +76,7 @@ func (s *Server) validateFault(r *faultRule) *errcode.Error {
 			if r.Action != "*" && name != r.Action {
 				continue
 			}
-			if r.Status < 400 || !containsInt(statuses, r.Status) {
+			if r.Status < 400 || !slices.Contains(statuses, r.Status) {
 				return bad("status %d is not an error %s documents (it documents %s)", r.Status, name, joinStatuses(statuses))
 			}
 		}
@@ -110,7 +109,9 @@ func (s *Server) validateFault(r *faultRule) *errcode.Error {
 	return nil
 }
 
-func (fs *faultSet) add(r *faultRule) *errcode.Error {
+// Add adds a checked rule, numbered flt_1, flt_2, … in the session; beyond the session's bound it
+// is a TooManyFaults error.
+func (fs *Faults) Add(r *Rule) *errcode.Error {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if len(fs.rules) >= fs.max {
@@ -122,9 +123,9 @@ func (fs *faultSet) add(r *faultRule) *errcode.Error {
 	return nil
 }
 
-// match returns the first rule that applies to a request of action, counting it; rules whose count
+// Match returns the first rule that applies to a request of action, counting it; rules whose count
 // runs out are removed.
-func (fs *faultSet) match(action string) (faultRule, bool) {
+func (fs *Faults) Match(action string) (Rule, bool) {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	for i, r := range fs.rules {
@@ -144,21 +145,22 @@ func (fs *faultSet) match(action string) (faultRule, bool) {
 		}
 		return hit, true
 	}
-	return faultRule{}, false
+	return Rule{}, false
 }
 
-func (fs *faultSet) list() []faultRule {
+// List returns the rules, in the order they were added.
+func (fs *Faults) List() []Rule {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
-	out := make([]faultRule, len(fs.rules))
+	out := make([]Rule, len(fs.rules))
 	for i, r := range fs.rules {
 		out[i] = *r
 	}
 	return out
 }
 
-// remove deletes one rule (id) or, with id "", all of them; it reports whether any was deleted.
-func (fs *faultSet) remove(id string) bool {
+// Remove deletes one rule (id) or, with id "", all of them; it reports whether any was deleted.
+func (fs *Faults) Remove(id string) bool {
 	fs.mu.Lock()
 	defer fs.mu.Unlock()
 	if id == "" {
@@ -174,30 +176,15 @@ func (fs *faultSet) remove(id string) bool {
 	return false
 }
 
-// delete removes one rule (id) or, with id "", all of them; an unknown id is a FaultNotFound.
-func (fs *faultSet) delete(id string) *errcode.Error {
-	if !fs.remove(id) {
+// Delete is Remove with an unknown id a FaultNotFound error.
+func (fs *Faults) Delete(id string) *errcode.Error {
+	if !fs.Remove(id) {
 		return errcode.New(errcode.FaultNotFound, fmt.Sprintf("no fault rule %q in this session", id))
 	}
 	return nil
 }
 
-func containsInt(xs []int, x int) bool {
-	for _, v := range xs {
-		if v == x {
-			return true
-		}
-	}
-	return false
-}
-
-func joinStatuses(xs []int) string {
-	out := ""
-	for i, x := range xs {
-		if i > 0 {
-			out += ", "
-		}
-		out += strconv.Itoa(x)
-	}
-	return out
+// joinStatuses writes statuses as "200, 400, 404".
+func joinStatuses(statuses []int) string {
+	return strings.ReplaceAll(strings.Trim(fmt.Sprint(statuses), "[]"), " ", ", ")
 }
