@@ -98,3 +98,35 @@ func serveBench(b *testing.B, h http.Handler, method, target, body, session stri
 		b.Fatalf("%s %s: %d %s", method, target, w.Code, w.Body)
 	}
 }
+
+// discardWriter is a ResponseWriter that allocates nothing.
+type discardWriter struct{ h http.Header }
+
+func (w *discardWriter) Header() http.Header         { return w.h }
+func (w *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (w *discardWriter) WriteHeader(int)             {}
+
+// TestAllocationsPerRequest: with the verdict cache warm, the whole chain (record, CORS, route,
+// session, validation, state, encoding, journal) allocates at most 5 times per describe or history
+// request (for describe: the writer and record, the state's copy of the subscription, the answer's
+// subscription and its boxing, the encoded body). An answer written around the Recorder (copied into
+// the journal instead of shared), or a closure or copy made per request, shows up here first.
+func TestAllocationsPerRequest(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector allocates")
+	}
+	s := newTestServer(t, Options{ValidationCache: DefaultValidationCache})
+	for _, target := range []string{benchRequests[0].target, benchRequests[1].target} {
+		r := httptest.NewRequest(http.MethodGet, target, nil)
+		r.Header.Set("Authorization", "Bearer tok_owner")
+		w := &discardWriter{h: http.Header{}}
+		s.ServeHTTP(w, r) // the verdicts are kept
+		allocs := testing.AllocsPerRun(100, func() {
+			clear(w.h)
+			s.ServeHTTP(w, r)
+		})
+		if allocs > 5 {
+			t.Errorf("%s: %.1f allocations per request, at most 5", target, allocs)
+		}
+	}
+}

@@ -176,13 +176,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.recoverPanic(w, r)
 	rw := s.begin(w, r)
 	defer s.end(rw, r, time.Now())
-	if s.cors.Handle(rw, r) {
+	if s.cors.Handle(&rw.Recorder, r) {
 		return
 	}
 	if !s.delay(r) {
 		return
 	}
-	s.route(rw, r, &rw.rec)
+	s.route(&rw.Recorder, r, &rw.rec)
 }
 
 // recording is a request's writer and record, allocated together.

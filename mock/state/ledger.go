@@ -130,9 +130,9 @@ func (o *org) invoices() []fixture.Invoice {
 // newestFirst puts invoices in history order, as they are listed: newest first, by date descending,
 // and among invoices of one date, the most recently created first. invoices must come oldest
 // first, in the order they were created (as org.invoices gives them).
-func newestFirst[T any](invoices []T, date func(*T) string) {
+func newestFirst[T any](invoices []T, date func(T) string) {
 	slices.Reverse(invoices)
-	slices.SortStableFunc(invoices, func(a, b T) int { return cmp.Compare(date(&b), date(&a)) })
+	slices.SortStableFunc(invoices, func(a, b T) int { return cmp.Compare(date(b), date(a)) })
 }
 
 // owes reports whether the organization owes money on the day of today: an unpaid invoice with a

@@ -67,7 +67,7 @@ func (s *State) Overview() Overview {
 		for _, m := range o.made {
 			ov.Invoices = append(ov.Invoices, InvoiceView{Invoice: m.invoice(prefix), Overdue: m.owed() && m.date <= today})
 		}
-		newestFirst(ov.Invoices, func(inv *InvoiceView) string { return inv.Date })
+		newestFirst(ov.Invoices, func(inv InvoiceView) string { return inv.Date })
 		for _, inv := range ov.Invoices {
 			if inv.Status == "unpaid" {
 				ov.Unpaid++

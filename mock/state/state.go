@@ -271,7 +271,7 @@ func (s *State) History(user, orgID string) ([]fixture.Invoice, error) {
 		return nil, err
 	}
 	out := o.invoices()
-	newestFirst(out, func(inv *fixture.Invoice) string { return inv.Date })
+	newestFirst(out, func(inv fixture.Invoice) string { return inv.Date })
 	return out, nil
 }
 
