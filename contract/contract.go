@@ -9,7 +9,8 @@
 //
 // The package is shared by the mock (which validates what it receives and what it sends) and the
 // contract-test runner (which validates what a target answers). It does no routing on hosts: paths
-// are matched exactly, so it works against any base URL.
+// are matched exactly, so it works against any base URL. A Validator puts a bounded cache of
+// "valid" verdicts in front of both validations, keyed on every input they read.
 package contract
 
 import (

@@ -734,8 +734,9 @@ func ParseObject(body []byte) (map[string]json.RawMessage, error) {
 }
 
 // parseObjectSlow is ParseObject on encoding/json's Decoder, the complete path: it accepts
-// everything parseObjectFast accepts, with the same members, and also what parseObjectFast leaves
-// to it (nesting deeper than fastJSONMaxDepth); for what it refuses, its error names the problem.
+// everything strictjson.Object accepts, with the same members, and also what strictjson.Object
+// leaves to it (nesting deeper than strictjson.MaxDepth); for what it refuses, its error names the
+// problem.
 // Its RawMessages are copies.
 func parseObjectSlow(body []byte) (map[string]json.RawMessage, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))

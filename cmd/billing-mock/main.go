@@ -32,7 +32,7 @@ import (
 // defaultGCPercent is the garbage collector's target when GOGC is not set. The mock's live heap is
 // a few MB, so the default 100 makes the collector run every few thousand requests and take the
 // only core from requests in flight; 400 trades some MB of RSS under load for a shorter tail
-// (README, "Performance"). GOGC in the environment still wins.
+// (docs/PERFORMANCE.md). GOGC in the environment still wins.
 const defaultGCPercent = 400
 
 // defaultMemoryLimit is the soft heap limit when GOMEMLIMIT is not set: past it the collector runs

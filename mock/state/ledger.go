@@ -13,10 +13,8 @@ import (
 // org is an organization as a State keeps it: the fixture's record, whose Invoices are the ones the
 // State was loaded with, and the invoices the State made since, oldest first.
 //
-// Made invoices hold no pointers, so the garbage collector never scans them: a client that changes
-// a quantity in a loop (a load test, a CI job) adds an invoice per request, hundreds of thousands an
-// hour, and with one string per field each would be a handful of objects to allocate and to mark on
-// every collection, which made every request of the process slower as the state grew.
+// Made invoices hold no pointers, so that the garbage collector never scans them, however many a
+// client makes (every quantity change makes one); they become fixture invoices only when listed.
 type org struct {
 	fixture.Organization
 	made []madeInvoice

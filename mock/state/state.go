@@ -64,8 +64,8 @@ type State struct {
 // DefaultMaxMadeInvoices is the number of made invoices New keeps per organization.
 const DefaultMaxMadeInvoices = 10000
 
-// generatedInvoice matches the ids addInvoice makes (and those older versions made, with a suffix
-// of "x"s); the number is the invoice counter.
+// generatedInvoice matches the ids addInvoice makes (also with a suffix of "x"s, which exported
+// states may hold); the number is the invoice counter.
 var generatedInvoice = regexp.MustCompile(`^inv_.*_m([0-9]{1,9})x*$`)
 
 // New returns a State holding a deep copy of seed, which keeps DefaultMaxMadeInvoices made invoices
@@ -74,9 +74,8 @@ func New(seed *fixture.Seed) *State { return NewLimited(seed, DefaultMaxMadeInvo
 
 // NewLimited returns a State holding a deep copy of seed, which keeps at most maxMade (at least 1)
 // of the invoices it makes for each organization: beyond that, making one forgets the oldest made
-// one. Without a bound, a client changing a quantity in a loop would grow the history, its export
-// and its answer without end (400,000 invoices make a 50 MB history answer). The invoices the State
-// was loaded with are always kept.
+// one, so that a client changing a quantity in a loop cannot grow the history, its export and its
+// answer without end. The invoices the State was loaded with are always kept.
 func NewLimited(seed *fixture.Seed, maxMade int) *State {
 	s := &State{
 		maxMade:     max(maxMade, 1),
