@@ -169,14 +169,15 @@ func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *page
 //   - recover: a panic is a 500 envelope (a connection a fault drops stays dropped);
 //   - record: the request's writer and record are made, and its session named once; after the
 //     answer, one log line and, for the billing API and the hosted pages, a journal entry;
-//   - CORS: the CORS headers go on the answer, and a preflight is answered here;
+//   - CORS: for a request from a browser (it has an Origin, or is a preflight), the CORS headers
+//     go on the answer, and a preflight is answered here;
 //   - latency: Options.Latency delays the billing API and the hosted pages;
 //   - route: the route table finds the handler, which gets the record.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer s.recoverPanic(w, r)
 	rw := s.begin(w, r)
 	defer s.end(rw, r, time.Now())
-	if s.cors.Handle(&rw.Recorder, r) {
+	if (r.Header.Get("Origin") != "" || r.Method == http.MethodOptions) && s.cors.Handle(&rw.Recorder, r) {
 		return
 	}
 	if !s.delay(r) {
