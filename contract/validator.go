@@ -57,16 +57,8 @@ func (v *Validator) ValidateRequest(ctx context.Context, op *Operation, r *http.
 	}
 	buf := v.getBuf()
 	defer v.putBuf(buf)
-	key, ok := requestKey(*buf, op, r, body)
-	*buf = key
-	if ok && v.known(key) {
-		return nil
-	}
-	err := op.ValidateRequest(ctx, r, body)
-	if ok && err == nil {
-		v.remember(key)
-	}
-	return err
+	*buf, _ = requestKey(*buf, op, r, body)
+	return v.through(*buf, func() error { return op.ValidateRequest(ctx, r, body) })
 }
 
 // ValidateResponse is op.ValidateResponse(ctx, in) (for op nil, the contract's ValidateResponse:
@@ -78,13 +70,18 @@ func (v *Validator) ValidateResponse(ctx context.Context, op *Operation, in Resp
 	}
 	buf := v.getBuf()
 	defer v.putBuf(buf)
-	key, ok := responseKey(*buf, in)
-	*buf = key
-	if ok && v.known(key) {
+	*buf, _ = responseKey(*buf, in)
+	return v.through(*buf, func() error { return v.validateResponse(ctx, op, in) })
+}
+
+// through answers nil when the inputs of key were found valid before, and else validate's verdict,
+// which it keeps when it is "valid". An empty key (inputs too large to keep) is always validated.
+func (v *Validator) through(key []byte, validate func() error) error {
+	if len(key) > 0 && v.known(key) {
 		return nil
 	}
-	err := v.validateResponse(ctx, op, in)
-	if ok && err == nil {
+	err := validate()
+	if len(key) > 0 && err == nil {
 		v.remember(key)
 	}
 	return err
@@ -97,7 +94,8 @@ func (v *Validator) validateResponse(ctx context.Context, op *Operation, in Resp
 	return op.ValidateResponse(ctx, in)
 }
 
-// requestKey appends the inputs of op.ValidateRequest to b; ok is false when they are too large.
+// requestKey appends the inputs of op.ValidateRequest to b; when they are too large it returns b
+// as it was (empty) and ok false.
 func requestKey(b []byte, op *Operation, r *http.Request, body []byte) ([]byte, bool) {
 	n := len(r.Method) + len(r.URL.Path) + len(r.URL.RawQuery) + len(body) + 16
 	for _, name := range op.requestHeaders {
@@ -122,7 +120,8 @@ func requestKey(b []byte, op *Operation, r *http.Request, body []byte) ([]byte, 
 	return appendField(b, body), true
 }
 
-// responseKey appends the inputs of ValidateResponse to b; ok is false when they are too large.
+// responseKey appends the inputs of ValidateResponse to b; when they are too large it returns b
+// as it was (empty) and ok false.
 func responseKey(b []byte, in Response) ([]byte, bool) {
 	n := len(in.Method) + len(in.Path) + len(in.Action) + len(in.Body) + 16
 	for name, vals := range in.Header {

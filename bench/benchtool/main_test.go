@@ -31,19 +31,15 @@ not a result line
 // more than 5% of the baseline's is missed.
 func TestCompareBaseline(t *testing.T) {
 	t.Parallel()
-	rounds := readRounds([]byte(`reference.describe.10.rps 100
-baseline.describe.10.rps 80
-mock.describe.10.rps 79
-reference.describe.10.rps 50
-baseline.describe.10.rps 40
-mock.describe.10.rps 40
-reference.describe.10.rps 100
-baseline.describe.10.rps 80
-mock.describe.10.rps 81
-reference.history.10.rps 100
-baseline.history.10.rps 80
-mock.history.10.rps 75
-`))
+	rounds := map[string][]float64{
+		// Three rounds, the machine at half speed in the second: the ratios are those of each round.
+		"reference.describe.10.rps": {100, 50, 100},
+		"baseline.describe.10.rps":  {80, 40, 80},
+		"mock.describe.10.rps":      {79, 40, 81},
+		"reference.history.10.rps":  {100},
+		"baseline.history.10.rps":   {80},
+		"mock.history.10.rps":       {75},
+	}
 	var out strings.Builder
 	assert.Equal(t, 1, compareBaseline(&out, rounds), out.String())
 	assert.Regexp(t, `mock +10 +describe +80\.0% +80\.0% +\+0\.0% .* met`, out.String())
