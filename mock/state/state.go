@@ -515,13 +515,23 @@ func (s *State) openCardUpdate(id string) (*fixture.CardUpdate, error) {
 }
 
 // newCard returns the expiry of a card given at a checkout or a card update: paymentExp when it is
-// valid, CardValidity ahead of the clock when it is empty.
+// valid, the default expiry when it is empty.
 func (s *State) newCard(paymentExp string) (string, error) {
 	if paymentExp == "" {
-		return s.now.Add(CardValidity).Format("2006-01"), nil
+		return s.defaultCardExpiry(), nil
 	}
 	return paymentExp, s.checkCard(paymentExp)
 }
+
+// DefaultCardExpiry is the expiry ("YYYY-MM") of a card paid with at a checkout, or saved at a card
+// update, that gives none: CardValidity ahead of the clock. The hosted pages offer it.
+func (s *State) DefaultCardExpiry() string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.defaultCardExpiry()
+}
+
+func (s *State) defaultCardExpiry() string { return s.now.Add(CardValidity).Format("2006-01") }
 
 // checkCard accepts a card expiry "YYYY-MM" that is valid this month or later.
 func (s *State) checkCard(exp string) error {

@@ -134,7 +134,7 @@ func (h *Handler) Checkout(w http.ResponseWriter, r *http.Request, rec *session.
 		return
 	}
 	rec.Org = v.Org
-	d := expiryChoices(st.Now(), st.Now().Add(state.CardValidity).Format("2006-01"))
+	d := expiryChoices(st.Now(), st.DefaultCardExpiry())
 	d.Title, d.View, d.Expires = "Checkout", v, v.ExpiresAt.Format(time.RFC1123)
 	h.render(w, http.StatusOK, "checkout", d)
 }
@@ -151,7 +151,7 @@ func (h *Handler) CardUpdate(w http.ResponseWriter, r *http.Request, rec *sessio
 		return
 	}
 	rec.Org = v.Org
-	d := expiryChoices(st.Now(), st.Now().Add(state.CardValidity).Format("2006-01"))
+	d := expiryChoices(st.Now(), st.DefaultCardExpiry())
 	d.Title, d.View, d.Expires = "Update card", v, v.ExpiresAt.Format(time.RFC1123)
 	h.render(w, http.StatusOK, "update-card", d)
 }
