@@ -75,4 +75,7 @@ type Options struct {
 	RunID string
 	// Client sends the requests; nil means a new client (no overall timeout: Timeout applies).
 	Client *http.Client
+	// Hooks perform state steps from Go; each non-nil func supplies its capability and wins over
+	// the test-support protocol (GET /_mock/health) for it.
+	Hooks Hooks
 }
