@@ -32,8 +32,8 @@ func DefaultRoles() Roles {
 	}
 }
 
-// withDefaults fills every empty role from DefaultRoles.
-func (r Roles) withDefaults() Roles {
+// WithDefaults fills every empty role from DefaultRoles.
+func (r Roles) WithDefaults() Roles {
 	d := DefaultRoles()
 	for _, p := range []struct{ v, def *string }{
 		{&r.Token, &d.Token}, {&r.MemberToken, &d.MemberToken}, {&r.OutsiderToken, &d.OutsiderToken},
