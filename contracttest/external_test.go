@@ -3,14 +3,9 @@ package contracttest_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"encoding/xml"
-	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -19,6 +14,7 @@ import (
 
 	"github.com/cloudplans/billing-mock/contracttest"
 	"github.com/cloudplans/billing-mock/contracttest/broken"
+	"github.com/cloudplans/billing-mock/contracttest/internal/sidechannel"
 	"github.com/cloudplans/billing-mock/mock"
 )
 
@@ -131,77 +127,6 @@ func TestJUnit(t *testing.T) {
 	}
 }
 
-// hiddenControl answers 404 under /_mock/, as a real service without a test-support protocol
-// does.
-func hiddenControl(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_mock/") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"status":404,"error":{"code":"not_found","message":"no such path"}}`))
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// sideChannel are Go hooks that perform the state steps through the mock's own control API,
-// reached at control, as a real service's test build would mark a payment done in its database.
-func sideChannel(t *testing.T, control string) contracttest.Hooks {
-	post := func(ctx context.Context, path string, body any) error {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, control+path, bytes.NewReader(data))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		answer, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %d %s", path, resp.StatusCode, answer)
-		}
-		return nil
-	}
-	id := func(link string) string {
-		u, err := url.Parse(link)
-		if err != nil {
-			t.Errorf("link %q: %v", link, err)
-			return ""
-		}
-		return path.Base(u.Path)
-	}
-	card := func(exp string) any {
-		if exp == "" {
-			return map[string]any{}
-		}
-		return map[string]any{"payment_exp": exp}
-	}
-	return contracttest.Hooks{
-		CompleteCheckout: func(ctx context.Context, link, exp string) error {
-			return post(ctx, "/_mock/checkouts/"+id(link)+"/complete", card(exp))
-		},
-		DeclineCheckout: func(ctx context.Context, link string) error {
-			return post(ctx, "/_mock/checkouts/"+id(link)+"/decline", map[string]any{})
-		},
-		CompleteCardUpdate: func(ctx context.Context, link, exp string) error {
-			return post(ctx, "/_mock/card-updates/"+id(link)+"/complete", card(exp))
-		},
-		DeclineCardUpdate: func(ctx context.Context, link string) error {
-			return post(ctx, "/_mock/card-updates/"+id(link)+"/decline", map[string]any{})
-		},
-		AdvanceClock: func(ctx context.Context, by time.Duration) error {
-			return post(ctx, "/_mock/clock/advance", map[string]any{"by": by.String()})
-		},
-	}
-}
-
 // TestHiddenControlAPI: the mock with its control API hidden behind a proxy, and Go hooks that
 // perform the state steps through a side channel, without reset: nothing is skipped but the
 // scenarios that need the mock's own fault rules and Prefer header, and the suite passes twice
@@ -214,9 +139,9 @@ func TestHiddenControlAPI(t *testing.T) {
 	}
 	control := httptest.NewServer(srv)
 	t.Cleanup(control.Close)
-	proxied := httptest.NewServer(hiddenControl(srv))
+	proxied := httptest.NewServer(sidechannel.HideControl(srv))
 	t.Cleanup(proxied.Close)
-	opts := contracttest.Options{BaseURL: proxied.URL, Hooks: sideChannel(t, control.URL), Timeout: 5 * time.Second}
+	opts := contracttest.Options{BaseURL: proxied.URL, Hooks: sidechannel.Hooks(control.URL), Timeout: 5 * time.Second}
 	for run := 1; run <= 2; run++ {
 		rep, out := executeText(t, opts)
 		if !rep.OK() || rep.Control || rep.Isolated {
@@ -253,7 +178,7 @@ func TestWithoutControlSkips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts := httptest.NewServer(hiddenControl(srv))
+	ts := httptest.NewServer(sidechannel.HideControl(srv))
 	t.Cleanup(ts.Close)
 	base := ts.URL
 	rep, out := executeText(t, contracttest.Options{BaseURL: base})
