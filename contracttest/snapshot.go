@@ -90,15 +90,15 @@ func (s *stepRunner) read(ctx context.Context, o *outgoing, action string) (any,
 		f.add(s.runner, docsRule, err.Error())
 		return nil, f
 	}
+	f.Answer = s.hints.answer(o, ans)
 	switch ans.Status {
 	case http.StatusOK:
 	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
-		f.add(s.runner, setupRule, fmt.Sprintf("status: expected 200, got %d: %s (do the roles fit the target? FORMAT.md, \"What a real target needs\")", ans.Status, truncate(string(ans.Body), 200)))
+		f.add(s.runner, setupRule, fmt.Sprintf("status: expected 200, got %d (do the roles fit the target? FORMAT.md, \"What a real target needs\")", ans.Status))
 		return nil, f
 	default:
 		f.add(s.runner, docsRule, fmt.Sprintf("status: expected 200, got %d", ans.Status))
 	}
-	f.Answer = s.hints.answer(o, ans)
 	for _, p := range s.validate(ctx, o, action, ans) {
 		f.add(s.runner, problemRule(ans.Status, p), "contract: "+p.String())
 	}
