@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# Tests the billing mock's image: `make image-test` runs this (after packaging/image/build.sh).
+#
+#   1. the image: FROM scratch with exactly the files it should hold, a non-root user,
+#      BILLING_MOCK_ADDR=0.0.0.0:8080, port 8080 exposed, -version answers
+#   2. runs it with host networking on a free loopback port (BILLING_MOCK_ADDR=127.0.0.1:0, the
+#      port read from its banner: nothing assumes 8080 is free), describe answers 200
+#   3. the contract suite against it (go run ./cmd/contracttest -base-url ...)
+#
+# Whatever happens, the container is removed by its id. Podman runs with packaging/image/
+# containers.conf (runc, no default ulimits), which works where the sandbox forbids setting rlimits.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+IMAGE=${IMAGE:-cloudplans/billing-mock:dev}
+export CONTAINERS_CONF=$PWD/packaging/image/containers.conf
+passed=0
+failed=0
+ok() { echo "ok: $*"; passed=$((passed + 1)); }
+fail() { echo "FAIL: $*" >&2; failed=$((failed + 1)); }
+
+cid=''
+created=''
+cleanup() {
+  local rc=$?
+  trap - EXIT INT TERM
+  [[ -n $cid ]] && podman rm --force --time 2 "$cid" >/dev/null 2>&1 || true
+  [[ -n $created ]] && podman rm --force "$created" >/dev/null 2>&1 || true
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+inspect() { podman image inspect --format "$1" "$IMAGE"; }
+
+# --- 1. what the image holds -------------------------------------------------------------------------
+echo "==> the image $IMAGE"
+created=$(podman create "$IMAGE")
+files=$(podman export "$created" | tar -t | grep -v '/$' | sort | tr '\n' ' ')
+podman rm --force "$created" >/dev/null
+created=''
+# podman adds /etc/hosts, /etc/resolv.conf... only to running containers, never to the image.
+want='billing-mock etc/group etc/passwd etc/ssl/certs/ca-certificates.crt '
+if [[ $files == "$want" ]]; then ok "files: $files"; else fail "files: got '$files', want '$want'"; fi
+user=$(inspect '{{.Config.User}}')
+if [[ $user == 65532:65532 ]]; then ok "user $user (not root)"; else fail "user '$user', want 65532:65532"; fi
+if inspect '{{range .Config.Env}}{{println .}}{{end}}' | grep -qx 'BILLING_MOCK_ADDR=0.0.0.0:8080'; then
+  ok "BILLING_MOCK_ADDR=0.0.0.0:8080"
+else
+  fail "BILLING_MOCK_ADDR=0.0.0.0:8080 is not in the image's environment"
+fi
+if inspect '{{json .Config.ExposedPorts}}' | grep -q '"8080/tcp"'; then ok "exposes 8080/tcp"; else fail "8080/tcp is not exposed"; fi
+size=$(inspect '{{.Size}}')
+if (( size <= 20000000 )); then ok "size $size bytes (at most 20 MB)"; else fail "size $size bytes, over 20 MB"; fi
+if v=$(podman run --rm --network none "$IMAGE" -version) && [[ $v =~ ^billing-mock\ [^\ ]+\ \(go ]]; then
+  ok "-version: $v"
+else
+  fail "-version answered '${v:-}'"
+fi
+
+# --- 2. run it -------------------------------------------------------------------------------------------
+echo "==> podman run --network host -e BILLING_MOCK_ADDR=127.0.0.1:0 $IMAGE -quiet"
+cid=$(podman run --detach --network host -e BILLING_MOCK_ADDR=127.0.0.1:0 "$IMAGE" -quiet)
+url=''
+for _ in $(seq 1 100); do
+  line=$(podman logs "$cid" 2>/dev/null | head -n1)
+  if [[ $line =~ ^billing-mock\ listening\ on\ (http://127\.0\.0\.1:[0-9]+)$ ]]; then
+    url=${BASH_REMATCH[1]}
+    break
+  fi
+  [[ $(podman inspect --format '{{.State.Running}}' "$cid") == true ]] || break
+  sleep 0.1
+done
+if [[ -z $url ]]; then
+  fail "the container printed no banner within 10 s"
+  podman logs "$cid" >&2 || true
+  exit 1
+fi
+ok "container ${cid:0:12} serves $url"
+
+code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -H 'Authorization: Bearer tok_owner' \
+  "$url/v1/organizations/billing/describe?action=getorganization&org_id=org_acme")
+if [[ $code == 200 ]]; then ok "describe answers 200"; else fail "describe answered $code"; fi
+
+# --- 3. the contract suite -------------------------------------------------------------------------------
+echo "==> go run ./cmd/contracttest -base-url $url"
+if go run ./cmd/contracttest -base-url "$url"; then ok "the contract suite passes against the image"; else fail "the contract suite failed against the image"; fi
+
+echo
+echo "image-test: $passed passed, $failed failed"
+(( failed == 0 ))
