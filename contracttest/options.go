@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"context"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -32,8 +33,8 @@ func DefaultRoles() Roles {
 	}
 }
 
-// withDefaults fills every empty role from DefaultRoles.
-func (r Roles) withDefaults() Roles {
+// WithDefaults fills every empty role from DefaultRoles.
+func (r Roles) WithDefaults() Roles {
 	d := DefaultRoles()
 	for _, p := range []struct{ v, def *string }{
 		{&r.Token, &d.Token}, {&r.MemberToken, &d.MemberToken}, {&r.OutsiderToken, &d.OutsiderToken},
@@ -67,7 +68,7 @@ type Options struct {
 	Timeout time.Duration
 	// Parallel is the number of scenarios run at once; 0 means DefaultParallel.
 	Parallel int
-	// RequireControl reports scenarios skipped for want of the control API as failures.
+	// RequireControl reports the scenarios skipped for a capability the run lacks as failures.
 	RequireControl bool
 	// MinCoverage, in percent, fails the run when fewer action × status pairs were exercised.
 	MinCoverage float64
@@ -75,4 +76,17 @@ type Options struct {
 	RunID string
 	// Client sends the requests; nil means a new client (no overall timeout: Timeout applies).
 	Client *http.Client
+	// Hooks perform state steps from Go; each non-nil func supplies its capability and wins over
+	// HookCommand and the test-support protocol (GET /_mock/health) for it.
+	Hooks Hooks
+	// HookCommand is a shell command (run with sh -c) that performs state steps: the -hook
+	// protocol of FORMAT.md, "Provider states". It wins over the test-support protocol for each
+	// capability it lists.
+	HookCommand string
+	// Level is the conformance level reported: LevelDocs reports only the findings against the
+	// docs; "" reports the docs and the decisions of this contract.
+	Level Level
+
+	// replay, in tests, sends each step's request by running its reproduce command instead.
+	replay func(ctx context.Context, command string) (*answer, error)
 }

@@ -61,12 +61,17 @@ func readJSON(r *http.Request, what string) ([]byte, *errcode.Error) {
 }
 
 type healthJSON struct {
-	Status   int    `json:"status"`
-	Service  string `json:"service"`
-	Session  string `json:"session"`
-	Sessions int    `json:"sessions"`
-	Clock    string `json:"clock"`
+	Status       int      `json:"status"`
+	Service      string   `json:"service"`
+	Session      string   `json:"session"`
+	Sessions     int      `json:"sessions"`
+	Clock        string   `json:"clock"`
+	Capabilities []string `json:"capabilities"`
 }
+
+// capabilities are the state steps the control API performs, in the names of the contract
+// runner's test-support protocol (controlapi.yaml, tag test-support): all of them.
+var capabilities = []string{"complete_checkout", "decline_checkout", "complete_card_update", "decline_card_update", "reset", "advance_clock", "fault", "prefer"}
 
 // Health handles GET /_mock/health: 200 while the mock serves.
 func (h *Handler) Health(w http.ResponseWriter, r *http.Request, rec *session.Record) {
@@ -75,7 +80,7 @@ func (h *Handler) Health(w http.ResponseWriter, r *http.Request, rec *session.Re
 		return
 	}
 	reply(w, healthJSON{Status: http.StatusOK, Service: "cloudplans-billing-mock", Session: sess.ID(), Sessions: h.Sessions.Count(),
-		Clock: sess.State().Now().Format("2006-01-02T15:04:05Z07:00")})
+		Clock: sess.State().Now().Format("2006-01-02T15:04:05Z07:00"), Capabilities: capabilities})
 }
 
 // Reset handles POST /_mock/reset: the session back to the seed, its journal and fault rules
