@@ -21,7 +21,8 @@
 #
 # Environment: DURATION (each wrk run, default 5s), REPEAT (runs of each kind, default 3), MILLION
 # (requests of the memory run, default 1000000), PRISM (1/0), NOCACHE (1: also measure the mock
-# with -validation-cache 0; default 1), BASELINE (a git revision; empty: no comparison).
+# with -validation-cache 0; default 1), BASELINE (a git revision; empty: no comparison),
+# WRK_TIMEOUT (wrk's --timeout, default 10s).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +31,9 @@ REPEAT=${REPEAT:-3}
 MILLION=${MILLION:-1000000}
 NOCACHE=${NOCACHE:-1}
 BASELINE=${BASELINE:-}
+# A request slower than this is an error of wrk's; below it, a stall of the machine shows in the
+# latencies instead of failing the run.
+WRK_TIMEOUT=${WRK_TIMEOUT:-10s}
 if [[ -z "${PRISM:-}" ]]; then
   PRISM=0
   [[ -x bench/prism/node_modules/.bin/prism ]] && PRISM=1
@@ -107,7 +111,7 @@ record() { echo "$1 $2" >>"$RESULTS"; }
 wrk_run() {
   local name=$1 ep=$2 conns=$3 url=$4 method=$5 body=$6 session=$7 out line
   out=$(BENCH_METHOD=$method BENCH_BODY=$body BENCH_SESSION=$session \
-    taskset -c 1 wrk -t1 -c"$conns" -d"$DURATION" --latency -s bench/wrk.lua "$url")
+    taskset -c 1 wrk -t1 -c"$conns" -d"$DURATION" --timeout "$WRK_TIMEOUT" --latency -s bench/wrk.lua "$url")
   line=$(grep '^RESULT' <<<"$out")
   [[ -n "$line" ]] || { echo "$out" >&2; return 1; }
   local rps p50 p99 errors
