@@ -25,6 +25,8 @@ type OrgView struct {
 	Org fixture.Organization
 	// Subscription is nil when the organization has none.
 	Subscription *Subscription
+	// CardExpired: the card on file (valid through the end of its expiry month) has expired.
+	CardExpired bool
 	// Invoices are newest first, as History answers them.
 	Invoices []InvoiceView
 	// Unpaid counts the unpaid invoices, credits included.
@@ -58,6 +60,7 @@ func (s *State) Overview() Overview {
 		if o.Subscription != nil {
 			sub := s.subscriptionOf(o)
 			ov.Subscription = &sub
+			ov.CardExpired = !s.cardValid(sub.PaymentExp)
 		}
 		for _, inv := range o.Invoices {
 			due, owed := loadedOwed(inv)

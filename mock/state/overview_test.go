@@ -48,8 +48,8 @@ func TestOverviewAgreesWithTheAPI(t *testing.T) {
 		assert.Nil(t, o.Org.Invoices)
 	}
 	assert.Equal(t, PastDue, ov.Orgs[1].Subscription.Status, "org_b's renewals went unpaid")
-	assert.True(t, ov.Orgs[1].Subscription.CardExpired)
-	assert.False(t, ov.Orgs[0].Subscription.CardExpired)
+	assert.True(t, ov.Orgs[1].CardExpired)
+	assert.False(t, ov.Orgs[0].CardExpired)
 	require.Len(t, ov.Checkouts, 2)
 	require.Len(t, ov.CardUpdates, 1)
 	assert.True(t, ov.CardUpdates[0].Expired)

@@ -199,17 +199,15 @@ const (
 	PastDue SubscriptionStatus = "past_due"
 )
 
-// Subscription is a subscription as the API shows it: the record, its status, and whether the
-// card on file has expired (it is valid through the end of its expiry month).
+// Subscription is a subscription as the API shows it: the record and its status.
 type Subscription struct {
 	fixture.Subscription
-	Status      SubscriptionStatus
-	CardExpired bool
+	Status SubscriptionStatus
 }
 
 // subscriptionOf is o's subscription as the API shows it on s's clock; o must have one.
 func (s *State) subscriptionOf(o *org) Subscription {
-	sub := Subscription{Subscription: *o.Subscription, Status: Active, CardExpired: !s.cardValid(o.Subscription.PaymentExp)}
+	sub := Subscription{Subscription: *o.Subscription, Status: Active}
 	if o.owes(s.now) {
 		sub.Status = PastDue
 	}

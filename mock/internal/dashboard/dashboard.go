@@ -247,7 +247,7 @@ func (h *Handler) fill(v *dashView, r *http.Request, sess *session.Session) {
 		}
 		if sub := o.Subscription; sub != nil {
 			d.Sub = &dashSub{Plan: sub.Plan, Quantity: sub.Quantity, PaymentExp: sub.PaymentExp,
-				RenewsAt: sub.RenewsAt.UTC().Format("2006-01-02"), CardExpired: sub.CardExpired,
+				RenewsAt: sub.RenewsAt.UTC().Format("2006-01-02"), CardExpired: o.CardExpired,
 				PastDue: sub.Status == state.PastDue, Status: string(sub.Status)}
 		}
 		v.Orgs = append(v.Orgs, d)
