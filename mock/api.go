@@ -323,6 +323,8 @@ func validationError(err error) *apiError {
 		code = "invalid_json"
 	case first.Kind == contract.Missing:
 		code = "missing_parameter"
+	case first.Kind == contract.Undocumented: // a member the action does not take, quantity included
+		code = "invalid_parameter"
 	case strings.TrimPrefix(first.Field, "/") == "quantity" || strings.HasPrefix(first.Field, "/quantity"):
 		code = "invalid_quantity"
 	}
