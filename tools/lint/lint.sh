@@ -9,7 +9,13 @@
 #                                                              fails for the reason it names
 #                                                              (expect-errors.mjs)
 #   4. examples/frontend/check.sh                             - the typed openapi-fetch example
-#                                                              compiles under tsc --strict
+#                                                              compiles under tsc --strict and sends
+#                                                              what the contract says
+#   5. tools/prismcheck                                       - the contract suite through Prism's
+#                                                              validating proxy (bench/prism, pinned)
+#                                                              in front of the mock: no violation of
+#                                                              an answer, nor of a request the mock
+#                                                              accepted
 #
 # on ../../openapi.yaml and, when it exists, ../../controlapi.yaml (steps 1-3; for it, step 3 only
 # checks that its generated types compile). The tools are pinned in package.json/package-lock.json
@@ -121,10 +127,26 @@ if [[ -f ../../examples/frontend/check.sh ]]; then
   fi
 fi
 
+# --- 5. Prism's validating proxy --------------------------------------------------------------------------
+# Prism reads openapi.yaml as any generic tool does (x-actions unknown to it). tools/prismcheck serves
+# the mock on a free port, starts `prism proxy` in front of it on another, runs the contract suite
+# through it and stops Prism (its process group) when done; bounded by -timeout.
+prism_dir=../../bench/prism
+prism_stamp=$prism_dir/node_modules/.prism-package-lock.sha256
+prism_want=$(sha256sum "$prism_dir/package-lock.json" | cut -d' ' -f1)
+if [[ ! -x $prism_dir/node_modules/.bin/prism || ! -f $prism_stamp || "$(cat "$prism_stamp")" != "$prism_want" ]]; then
+  step "npm ci (Prism pinned in bench/prism/package-lock.json)"
+  (cd "$prism_dir" && npm ci --no-audit --no-fund) && echo "$prism_want" > "$prism_stamp"
+fi
+step "Prism's validating proxy: the contract suite through it, in front of the mock (tools/prismcheck)"
+if ! (cd ../.. && go run ./tools/prismcheck -prism bench/prism/node_modules/.bin/prism -spec openapi.yaml -timeout 3m); then
+  failed+=("prism proxy")
+fi
+
 # --- summary -------------------------------------------------------------------------------------------
 echo
 if (( ${#failed[@]} > 0 )); then
   printf 'lint: FAILED: %s\n' "${failed[@]}" >&2
   exit 1
 fi
-echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types, compile-fail lines and examples/frontend check)"
+echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types, compile-fail lines and examples/frontend check; Prism's proxy agrees with the mock)"
