@@ -142,17 +142,42 @@ type recorder struct {
 	bypassed map[string]int
 }
 
-// unproxyable says why Prism's proxy cannot carry a request, or "". It answers a GET or HEAD with a
-// body with its own 501 (stoplightio/prism#2259), and never answers a request whose JSON body does
-// not parse.
+// unproxyable says why Prism's proxy cannot carry a request unchanged, or "". It answers a GET or
+// HEAD with a body with its own 501 (stoplightio/prism#2259), never answers a request whose JSON
+// body does not parse, and forwards a JSON body as JavaScript re-encodes what it parsed: 3.0
+// arrives as 3, and of a member given twice only the last arrives.
 func unproxyable(req *http.Request, body []byte) string {
+	isJSON := len(body) > 0 && contract.IsJSON(req.Header.Get("Content-Type"))
 	switch {
 	case len(body) > 0 && (req.Method == http.MethodGet || req.Method == http.MethodHead):
 		return "a GET with a body, which Prism's proxy does not forward (it answers 501 itself)"
-	case len(body) > 0 && contract.IsJSON(req.Header.Get("Content-Type")) && !json.Valid(body):
+	case isJSON && !json.Valid(body):
 		return "a JSON body that does not parse, which Prism's proxy never answers"
+	case isJSON && reencodingChanges(body):
+		return "a JSON body Prism's proxy would forward changed (a number with a fraction or exponent, a member given twice)"
 	}
 	return ""
+}
+
+// reencodingChanges reports whether JSON.stringify(JSON.parse(body)) would mean something else than
+// body to the mock: a number literal with a fraction, an exponent or more digits than a double
+// keeps, or a member of the top-level object given twice.
+func reencodingChanges(body []byte) bool {
+	var dup *contract.DuplicateMemberError
+	if _, err := contract.ParseObject(body); errors.As(err, &dup) {
+		return true
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return false
+		}
+		if n, ok := tok.(json.Number); ok && (strings.ContainsAny(string(n), ".eE") || len(strings.TrimPrefix(string(n), "-")) > 15 || n == "-0") {
+			return true
+		}
+	}
 }
 
 func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {

@@ -57,6 +57,11 @@ func TestUnproxyable(t *testing.T) {
 		{"POST", "application/json", `{"org_id":"o"}`, ""},
 		{"POST", "application/json", `{"org_id": `, "does not parse"},
 		{"POST", "text/plain", `{"org_id": `, ""},
+		{"POST", "application/json", `{"org_id":"o","quantity":3}`, ""},
+		{"POST", "application/json", `{"org_id":"o","quantity":3.0}`, "forward changed"},
+		{"POST", "application/json", `{"org_id":"o","quantity":3e0}`, "forward changed"},
+		{"POST", "application/json", `{"org_id":"o","quantity":12345678901234567890}`, "forward changed"},
+		{"POST", "application/json", `{"org_id":"o","org_id":"p"}`, "forward changed"},
 	}
 	for _, tt := range tests {
 		r := httptest.NewRequest(tt.method, "/v1/organizations/billing/update", strings.NewReader(tt.body))
