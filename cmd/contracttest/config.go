@@ -28,6 +28,7 @@ type settings struct {
 	junit     string
 	verbose   bool
 	scenarios string
+	version   bool
 }
 
 // fileConfig is the -config YAML file.
@@ -79,6 +80,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	fs.BoolVar(&s.opts.RequireControl, "require-control", false, "fail, not skip, the scenarios that need the control API when the target has none")
 	fs.Float64Var(&s.opts.MinCoverage, "min-coverage", 0, "fail when fewer than PERCENT of the action × status pairs were exercised")
 	fs.StringVar(&s.scenarios, "scenarios", "", "load the scenarios from this directory instead of the embedded fixtures/contract")
+	fs.BoolVar(&s.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: contracttest -base-url URL [flags]\n\nRuns the contract suite of the Cloud Plans billing API against a target.\nExit status: 0 all passed, 1 a contract failure, 2 a usage error or an unreachable target.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -88,6 +90,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if s.version {
+		return s, nil
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

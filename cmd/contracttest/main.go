@@ -4,6 +4,7 @@
 //	             -org ID -fresh-org ID -outsider-org ID] [-config FILE] [-run REGEX]
 //	             [-format text|json] [-junit FILE] [-timeout 10s] [-parallel N] [-v]
 //	             [-require-control] [-min-coverage PERCENT] [-scenarios DIR]
+//	contracttest -version
 //
 // Each setting comes from its flag, else from its CONTRACTTEST_* environment variable, else from
 // the -config YAML file, else from the mock's default fixtures. Exit codes: 0 all passed, 1 at

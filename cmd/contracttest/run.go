@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/cloudplans/billing-mock/contracttest"
+	"github.com/cloudplans/billing-mock/internal/version"
 )
 
 // run runs the command with the process's environment and returns its exit code.
@@ -26,6 +27,10 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		fmt.Fprintln(stderr, "contracttest:", err)
 		return exitUsage
+	}
+	if s.version {
+		fmt.Fprintln(stdout, version.Line("contracttest"))
+		return exitPassed
 	}
 	rep, err := contracttest.Execute(ctx, s.opts)
 	if err != nil {
