@@ -144,8 +144,8 @@ func TestLoadRejectsBrokenDocuments(t *testing.T) {
 func TestOperationsAndActions(t *testing.T) {
 	t.Parallel()
 	c := loadContract(t)
-	errorsOnly := []int{400, 401, 403, 404, 413, 415, 500}
-	withConflict := []int{200, 400, 401, 403, 404, 409, 413, 415, 500}
+	errorsOnly := []int{400, 401, 403, 404, 413, 414, 415, 500}
+	withConflict := []int{200, 400, 401, 403, 404, 409, 413, 414, 415, 500}
 	tests := []struct {
 		method, path, id string
 		actions          map[string][]int
@@ -155,7 +155,7 @@ func TestOperationsAndActions(t *testing.T) {
 			map[string][]int{"getorganization": append([]int{200}, errorsOnly...)},
 			map[string][]string{"getorganization": {"org_id"}}},
 		{"GET", historyPath, "billingHistory",
-			map[string][]int{"list_billing": {200, 400, 401, 403, 404, 413, 415, 500}},
+			map[string][]int{"list_billing": {200, 400, 401, 403, 404, 413, 414, 415, 500}},
 			map[string][]string{"list_billing": {"org_id"}}},
 		{"POST", updatePath, "updateBilling",
 			map[string][]int{

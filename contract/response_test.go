@@ -81,6 +81,7 @@ func correctAnswers(t testing.TB, c *contract.Contract) []answer {
 		403: {"forbidden"},
 		404: {"org_not_found"},
 		413: {"payload_too_large"},
+		414: {"uri_too_long"},
 		415: {"unsupported_media_type"},
 		500: {"internal_error"},
 	}
