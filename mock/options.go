@@ -70,6 +70,11 @@ const (
 	DefaultMaxPendingLinks = session.DefaultMaxPendingLinks
 	// MaxBodyBytes is the largest request body accepted (1 MiB); a larger one is a 413.
 	MaxBodyBytes = body.Limit
+	// MaxURLBytes is the longest URL (path and query string, as the request line carries it) the
+	// mock reads; a longer one is a 414 uri_too_long, on any path. RFC 9112 asks every server to
+	// take request lines of at least 8000 octets; the billing API's longest URL is a few hundred
+	// bytes.
+	MaxURLBytes = 8 << 10
 	// SessionHeader names the session a request belongs to. Requests without it share the default
 	// session.
 	SessionHeader = session.Header

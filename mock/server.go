@@ -171,6 +171,7 @@ func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *page
 //     answer, one log line and, for the billing API and the hosted pages, a journal entry;
 //   - CORS: for a request from a browser (it has an Origin, or is a preflight), the CORS headers
 //     go on the answer, and a preflight is answered here;
+//   - URL length: a URL over MaxURLBytes is a 414, on any path, before the path is looked at;
 //   - latency: Options.Latency delays the billing API and the hosted pages;
 //   - route: the route table finds the handler, which gets the record.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -180,10 +181,24 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if (r.Header.Get("Origin") != "" || r.Method == http.MethodOptions) && s.cors.Handle(&rw.Recorder, r) {
 		return
 	}
+	if n := urlBytes(r); n > MaxURLBytes {
+		s.api.Unrouted(&rw.Recorder, r, errcode.New(errcode.URITooLong,
+			fmt.Sprintf("the URL is %d bytes; at most %d are accepted", n, MaxURLBytes)))
+		return
+	}
 	if !s.delay(r) {
 		return
 	}
 	s.route(&rw.Recorder, r, &rw.rec)
+}
+
+// urlBytes is the length of r's URL as the request line carried it. The HTTP server's own limit
+// (billing-mock's -max-header-bytes) is far above MaxURLBytes, so an over-long URL reaches the mock.
+func urlBytes(r *http.Request) int {
+	if r.RequestURI != "" {
+		return len(r.RequestURI)
+	}
+	return len(r.URL.RequestURI()) // a request that did not come from a server
 }
 
 // recording is a request's writer and record, allocated together.
@@ -211,7 +226,7 @@ func (s *Server) begin(w http.ResponseWriter, r *http.Request) *recording {
 		rw.Keep = session.JournalBodyLimit + 1 // one more than the journal keeps, to tell it was cut
 	}
 	id := r.Header.Get(session.Header)
-	if id == "" {
+	if id == "" && urlBytes(r) <= MaxURLBytes { // the query of a 414 is not read
 		id = s.query.Of(r.URL.RawQuery).Get("session")
 	}
 	s.sessions.Begin(&rw.rec, id)

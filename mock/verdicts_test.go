@@ -1,9 +1,7 @@
 package mock
 
 import (
-	"maps"
 	"net/http"
-	"slices"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -16,7 +14,7 @@ import (
 
 // constrainedContract is openapi.yaml with three more constraints, each a lower-case word: a
 // required header X-Tenant and a required query parameter region on describe, and a required body
-// member reason on updatesubscription.
+// member reason on updatesubscription (its QuantityRequest).
 func constrainedContract(t *testing.T) *contract.Contract {
 	t.Helper()
 	doc, err := openapi3.NewLoader().LoadFromData(billingmock.OpenAPI())
@@ -25,17 +23,11 @@ func constrainedContract(t *testing.T) *contract.Contract {
 	describe := doc.Paths.Find(describePath).Get
 	describe.AddParameter(openapi3.NewHeaderParameter("X-Tenant").WithRequired(true).WithSchema(word))
 	describe.AddParameter(openapi3.NewQueryParameter("region").WithRequired(true).WithSchema(word))
-	// updatesubscription's body schema (x-actions), copied with a required member reason.
-	actions := doc.Paths.Find(updatePath).Post.Extensions["x-actions"].(map[string]any)
-	request := actions["updatesubscription"].(map[string]any)["request"].(map[string]any)
-	ref := request["$ref"].(string)
-	body := *doc.Components.Schemas[ref[len("#/components/schemas/"):]].Value
-	body.Properties = maps.Clone(body.Properties)
+	body := doc.Components.Schemas["QuantityRequest"].Value
 	body.Properties["reason"] = openapi3.NewSchemaRef("", word)
-	body.Required = append(slices.Clone(body.Required), "reason")
-	body.Example = nil // it has no reason
-	doc.Components.Schemas["ReasonedRequest"] = openapi3.NewSchemaRef("", &body)
-	request["$ref"] = "#/components/schemas/ReasonedRequest"
+	body.Required = append(body.Required, "reason")
+	body.Example = nil // the examples have no reason
+	delete(doc.Paths.Find(updatePath).Post.RequestBody.Value.Content.Get("application/json").Examples, "updatesubscription")
 	data, err := doc.MarshalJSON()
 	require.NoError(t, err)
 	c, err := contract.Load(data)

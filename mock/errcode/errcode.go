@@ -49,6 +49,8 @@ const (
 	LinkExpired Code = "link_expired"
 	// 413: a body over the limit.
 	PayloadTooLarge Code = "payload_too_large"
+	// 414: a URL over the limit.
+	URITooLong Code = "uri_too_long"
 	// 415: a body that is not JSON where JSON is wanted.
 	UnsupportedMediaType Code = "unsupported_media_type"
 	// 500: the mock failed.
@@ -81,6 +83,7 @@ var statuses = map[Code]int{
 	TooManyFaults:        409,
 	LinkExpired:          410,
 	PayloadTooLarge:      413,
+	URITooLong:           414,
 	UnsupportedMediaType: 415,
 	Internal:             500,
 }

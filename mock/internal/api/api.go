@@ -113,7 +113,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 		h.fail(w, r, op, action, e)
 		return
 	}
-	in, e := parameters(q, raw)
+	in, e := parameters(q, raw, op.ParameterLocation(action, "quantity") != "")
 	if e != nil {
 		h.fail(w, r, op, action, e)
 		return
@@ -253,6 +253,8 @@ func (h *Handler) validateRequest(ctx context.Context, op *contract.Operation, r
 		code = errcode.InvalidJSON
 	case first.Kind == contract.Missing:
 		code = errcode.MissingParameter
+	case first.Kind == contract.Undocumented: // a member the action does not take, quantity included
+		code = errcode.InvalidParameter
 	case strings.TrimPrefix(first.Field, "/") == "quantity" || strings.HasPrefix(first.Field, "/quantity"):
 		code = errcode.InvalidQuantity
 	}
@@ -270,9 +272,10 @@ type params struct {
 	quantity int
 }
 
-// parameters reads org_id and quantity from the query string or, when absent there, the JSON body
-// (both were validated: where both are given they agree).
-func parameters(q query.Values, raw []byte) (params, *errcode.Error) {
+// parameters reads org_id and, when the action takes one, quantity from the query string or, when
+// absent there, the JSON body (both were validated: where both are given they agree). For an
+// action that takes no quantity, one in the query string is an unknown query parameter, ignored.
+func parameters(q query.Values, raw []byte, takesQuantity bool) (params, *errcode.Error) {
 	var members map[string]json.RawMessage
 	if len(raw) > 0 {
 		members, _ = contract.ParseObject(raw) // validated
@@ -284,9 +287,9 @@ func parameters(q query.Values, raw []byte) (params, *errcode.Error) {
 	// The quantity stays bytes until it is known good: converting it to a string that escapes (into
 	// the error message) would cost an allocation per request.
 	var qty []byte
-	if v := q.Get("quantity"); v != "" {
+	if v := q.Get("quantity"); v != "" && takesQuantity {
 		qty = []byte(v)
-	} else if v, ok := members["quantity"]; ok {
+	} else if v, ok := members["quantity"]; ok && takesQuantity {
 		qty = bytes.TrimSpace(v)
 	}
 	if len(qty) > 0 {
@@ -381,9 +384,10 @@ func (h *Handler) fail(w http.ResponseWriter, r *http.Request, op *contract.Oper
 	h.respond(w, r, op, action, e.Status(), e.Body(), writer.ErrorHeader(e))
 }
 
-// Unrouted answers a request under /v1/ that matches no operation of the contract (404), or a
-// method the path does not have (405), with e; the answer is validated as the contract's
-// x-unrouted-responses. Elsewhere e is answered as it is.
+// Unrouted answers, with e, a request under /v1/ that no operation of the contract answers: an
+// unknown path (404), a method the path does not have (405), or a refusal made before routing (a
+// 414 for an over-long URL). The answer is validated as the contract's x-unrouted-responses.
+// Elsewhere e is answered as it is.
 func (h *Handler) Unrouted(w http.ResponseWriter, r *http.Request, e *errcode.Error) {
 	if !strings.HasPrefix(r.URL.Path, "/v1/") {
 		writer.Error(w, e)

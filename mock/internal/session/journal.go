@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -29,7 +30,7 @@ type Entry struct {
 	DurationMS   float64   `json:"duration_ms"`
 	RequestBody  BodyText  `json:"request_body"`
 	ResponseBody BodyText  `json:"response_body"`
-	// Truncated says that a body was cut at JournalBodyLimit bytes.
+	// Truncated says that a body, the path or the query string was cut at JournalBodyLimit bytes.
 	Truncated bool `json:"truncated"`
 }
 
@@ -73,7 +74,10 @@ func (j *Journal) Add(e Entry) {
 	var reqCut, respCut bool
 	e.RequestBody, reqCut = keepBody(e.RequestBody)
 	e.ResponseBody, respCut = keepBody(e.ResponseBody)
-	e.Truncated = reqCut || respCut
+	var pathCut, queryCut bool
+	e.Path, pathCut = keepText(e.Path)
+	e.Query, queryCut = keepText(e.Query)
+	e.Truncated = reqCut || respCut || pathCut || queryCut
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -148,8 +152,20 @@ func keepBody(b BodyText) (kept BodyText, cut bool) {
 	return b[:len(b):len(b)], cut
 }
 
-// truncateBody cuts a body to JournalBodyLimit bytes, on a UTF-8 boundary.
-func truncateBody(b BodyText) (BodyText, bool) {
+// keepText is what an entry keeps of a request's path or query string: the string itself when it
+// is at most JournalBodyLimit bytes, else a copy of its first JournalBodyLimit bytes (cut on a UTF-8
+// boundary), so that an entry never pins a long URL (one the mock answered 414).
+func keepText(s string) (string, bool) {
+	kept, cut := truncateBody(s)
+	if cut {
+		kept = strings.Clone(kept)
+	}
+	return kept, cut
+}
+
+// truncateBody cuts a body (or a path or query string) to JournalBodyLimit bytes, on a UTF-8
+// boundary.
+func truncateBody[T ~string | ~[]byte](b T) (T, bool) {
 	if len(b) <= JournalBodyLimit {
 		return b, false
 	}
