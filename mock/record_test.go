@@ -59,7 +59,7 @@ func TestJournalBodiesThroughTheServer(t *testing.T) {
 
 // TestRecordReachesTheJournal: what the handlers learn about a request reaches its journal entry,
 // through every middleware between the record and the handlers (CORS, the added latency, the
-// router), for an answer and for a connection a fault drops.
+// route table), for an answer and for a connection a fault drops.
 func TestRecordReachesTheJournal(t *testing.T) {
 	t.Parallel()
 	s := newTestServer(t, Options{Latency: Latency{Min: time.Millisecond, Max: time.Millisecond}})

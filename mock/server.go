@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
+	"path"
 	"slices"
 	"strings"
 	"time"
@@ -32,7 +33,6 @@ import (
 	"github.com/cloudplans/billing-mock/mock/internal/link"
 	"github.com/cloudplans/billing-mock/mock/internal/pages"
 	"github.com/cloudplans/billing-mock/mock/internal/query"
-	"github.com/cloudplans/billing-mock/mock/internal/router"
 	"github.com/cloudplans/billing-mock/mock/internal/scenario"
 	"github.com/cloudplans/billing-mock/mock/internal/session"
 	"github.com/cloudplans/billing-mock/mock/internal/writer"
@@ -41,7 +41,7 @@ import (
 // Server is the mock, an http.Handler. Make one with New.
 type Server struct {
 	sessions *session.Store
-	routes   *router.Table[handler]
+	mux      *http.ServeMux
 	api      *api.Handler
 	cors     *cors.Policy
 	query    query.Reader
@@ -110,58 +110,93 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
-	s.routes = router.New(s.routeTable(c, ctl, pg, dash))
+	s.mux = s.mount(s.routeTable(c, ctl, pg, dash))
 	return s, nil
 }
 
-// routeTable is every path the mock answers: the billing API's (each path of the contract, every
-// method: its handler answers 405 for the methods the path does not have), the control API's, the
-// dashboard's and the hosted pages'. A path the table does not have is a 404, a known path with
-// another method a 405 (both the envelope, validated as the contract's unrouted answers under
-// /v1/).
-func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *pages.Handler, dash *dashboard.Handler) []router.Route[handler] {
-	var routes []router.Route[handler]
-	var paths []string
+// route is one entry of the route table: the methods it answers, its path in net/http.ServeMux's
+// syntax ({name} matches one segment, a trailing {$} the path itself only), and its handler. A
+// route of the billing API also takes every other method (any: its handler answers 405 itself).
+type route struct {
+	methods []string
+	path    string
+	handle  handler
+	any     bool
+}
+
+// routeTable is every path the mock answers: the billing API's (each path of the contract), the
+// control API's, the dashboard's and the hosted pages'. A path the table does not have is a 404, a
+// known path with another method a 405 (both the envelope, validated as the contract's unrouted
+// answers under /v1/).
+func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *pages.Handler, dash *dashboard.Handler) []route {
+	var routes []route
 	for _, op := range c.Operations() {
-		if !slices.Contains(paths, op.Path) {
-			paths = append(paths, op.Path)
-			routes = append(routes, router.Route[handler]{Path: op.Path, Handler: s.api.Path(op.Path)})
+		i := slices.IndexFunc(routes, func(rt route) bool { return rt.path == op.Path })
+		if i < 0 {
+			routes = append(routes, route{path: op.Path, handle: s.api.Path(op.Path), any: true})
+			i = len(routes) - 1
 		}
+		routes[i].methods = append(routes[i].methods, op.Method)
 	}
 	get, post, put, del := []string{http.MethodGet}, []string{http.MethodPost}, []string{http.MethodPut}, []string{http.MethodDelete}
 	getHead := []string{http.MethodGet, http.MethodHead}
-	return append(routes, []router.Route[handler]{
+	return append(routes, []route{
 		// The control API (controlapi.yaml).
-		{Methods: get, Path: "/_mock/health", Handler: ctl.Health},
-		{Methods: post, Path: "/_mock/reset", Handler: ctl.Reset},
-		{Methods: post, Path: "/_mock/faults", Handler: ctl.AddFault},
-		{Methods: get, Path: "/_mock/faults", Handler: ctl.ListFaults},
-		{Methods: del, Path: "/_mock/faults", Handler: ctl.DeleteFaults},
-		{Methods: del, Path: "/_mock/faults/{id}", Handler: ctl.DeleteFaults},
-		{Methods: get, Path: "/_mock/requests", Handler: ctl.ListRequests},
-		{Methods: get, Path: "/_mock/state", Handler: ctl.ExportState},
-		{Methods: put, Path: "/_mock/state", Handler: ctl.ImportState},
-		{Methods: get, Path: "/_mock/scenarios", Handler: ctl.ListScenarios},
-		{Methods: post, Path: "/_mock/scenarios/{name}", Handler: ctl.LoadScenario},
-		{Methods: get, Path: "/_mock/clock", Handler: ctl.Clock},
-		{Methods: post, Path: "/_mock/clock/advance", Handler: ctl.AdvanceClock},
-		{Methods: post, Path: "/_mock/checkouts/{id}/complete", Handler: ctl.CompleteLink(link.Payment)},
-		{Methods: post, Path: "/_mock/checkouts/{id}/decline", Handler: ctl.DeclineLink(link.Payment)},
-		{Methods: post, Path: "/_mock/card-updates/{id}/complete", Handler: ctl.CompleteLink(link.CardUpdate)},
-		{Methods: post, Path: "/_mock/card-updates/{id}/decline", Handler: ctl.DeclineLink(link.CardUpdate)},
+		{methods: get, path: "/_mock/health", handle: ctl.Health},
+		{methods: post, path: "/_mock/reset", handle: ctl.Reset},
+		{methods: post, path: "/_mock/faults", handle: ctl.AddFault},
+		{methods: get, path: "/_mock/faults", handle: ctl.ListFaults},
+		{methods: del, path: "/_mock/faults", handle: ctl.DeleteFaults},
+		{methods: del, path: "/_mock/faults/{id}", handle: ctl.DeleteFaults},
+		{methods: get, path: "/_mock/requests", handle: ctl.ListRequests},
+		{methods: get, path: "/_mock/state", handle: ctl.ExportState},
+		{methods: put, path: "/_mock/state", handle: ctl.ImportState},
+		{methods: get, path: "/_mock/scenarios", handle: ctl.ListScenarios},
+		{methods: post, path: "/_mock/scenarios/{name}", handle: ctl.LoadScenario},
+		{methods: get, path: "/_mock/clock", handle: ctl.Clock},
+		{methods: post, path: "/_mock/clock/advance", handle: ctl.AdvanceClock},
+		{methods: post, path: "/_mock/checkouts/{id}/complete", handle: ctl.CompleteLink(link.Payment)},
+		{methods: post, path: "/_mock/checkouts/{id}/decline", handle: ctl.DeclineLink(link.Payment)},
+		{methods: post, path: "/_mock/card-updates/{id}/complete", handle: ctl.CompleteLink(link.CardUpdate)},
+		{methods: post, path: "/_mock/card-updates/{id}/decline", handle: ctl.DeclineLink(link.CardUpdate)},
 		// The dashboard.
-		{Methods: getHead, Path: "/_mock", Handler: dash.Page},
-		{Methods: getHead, Path: dashboard.Path, Handler: dash.Page},
-		{Methods: post, Path: dashboard.ActionPath + "advance", Handler: dash.Advance},
-		{Methods: post, Path: dashboard.ActionPath + "scenario", Handler: dash.Scenario},
-		{Methods: post, Path: dashboard.ActionPath + "reset", Handler: dash.Reset},
-		{Methods: post, Path: dashboard.ActionPath + "faults/delete", Handler: dash.DeleteFaults},
+		{methods: getHead, path: "/_mock", handle: dash.Page},
+		{methods: getHead, path: dashboard.Path + "{$}", handle: dash.Page},
+		{methods: post, path: dashboard.ActionPath + "advance", handle: dash.Advance},
+		{methods: post, path: dashboard.ActionPath + "scenario", handle: dash.Scenario},
+		{methods: post, path: dashboard.ActionPath + "reset", handle: dash.Reset},
+		{methods: post, path: dashboard.ActionPath + "faults/delete", handle: dash.DeleteFaults},
 		// The hosted pages.
-		{Methods: getHead, Path: link.Payment.Path + "{id}", Handler: pg.Checkout},
-		{Methods: post, Path: link.Payment.Path + "{id}", Handler: pg.Submit(link.Payment)},
-		{Methods: getHead, Path: link.CardUpdate.Path + "{id}", Handler: pg.CardUpdate},
-		{Methods: post, Path: link.CardUpdate.Path + "{id}", Handler: pg.Submit(link.CardUpdate)},
+		{methods: getHead, path: link.Payment.Path + "{id}", handle: pg.Checkout},
+		{methods: post, path: link.Payment.Path + "{id}", handle: pg.Submit(link.Payment)},
+		{methods: getHead, path: link.CardUpdate.Path + "{id}", handle: pg.CardUpdate},
+		{methods: post, path: link.CardUpdate.Path + "{id}", handle: pg.Submit(link.CardUpdate)},
 	}...)
+}
+
+// mount registers the route table on a ServeMux, one pattern per route and method (and one for
+// every method for a route that takes any), and the unrouted answer (404 or 405) for every other
+// request. The mux is served a *recording only.
+func (s *Server) mount(routes []route) *http.ServeMux {
+	mux := http.NewServeMux()
+	for _, rt := range routes {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			rw := w.(*recording)
+			if !rt.any && !slices.Contains(rt.methods, r.Method) { // HEAD, which a GET pattern matches too
+				s.unrouted(rw, r)
+				return
+			}
+			rt.handle(&rw.Recorder, r, &rw.rec)
+		})
+		for _, m := range rt.methods {
+			mux.Handle(m+" "+rt.path, h)
+		}
+		if rt.any {
+			mux.Handle(rt.path, h)
+		}
+	}
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.unrouted(w.(*recording), r) }))
+	return mux
 }
 
 // ServeHTTP answers one request through the middleware chain, outermost first:
@@ -189,7 +224,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.delay(r) {
 		return
 	}
-	s.route(&rw.Recorder, r, &rw.rec)
+	s.route(rw, r)
 }
 
 // urlBytes is the length of r's URL as the request line carried it. The HTTP server's own limit
@@ -288,23 +323,55 @@ func (s *Server) delay(r *http.Request) bool {
 	}
 }
 
-// route hands the request to the handler the route table finds, or answers a redirect to the clean
-// path, a 404 or a 405.
-func (s *Server) route(w http.ResponseWriter, r *http.Request, rec *session.Record) {
-	m := s.routes.Find(r)
-	switch m.Status {
-	case 0:
-		m.Handler(w, r, rec)
-	case http.StatusMovedPermanently:
-		w.Header().Set("Location", m.Location)
-		w.WriteHeader(http.StatusMovedPermanently)
-	case http.StatusMethodNotAllowed:
-		e := errcode.New(errcode.MethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, m.Allow))
-		e.Allow = m.Allow
-		s.api.Unrouted(w, r, e)
-	default:
-		s.api.Unrouted(w, r, errcode.New(errcode.NotFound, fmt.Sprintf("no such path: %s (the billing API is under /v1/organizations/billing/)", r.URL.Path)))
+// route hands the request to the handler of its route. A path that is not clean (with . or ..
+// elements, or double slashes) is redirected, 301, to its clean form first. Routes match the decoded
+// path: an escaped slash (%2F) is a slash.
+func (s *Server) route(rw *recording, r *http.Request) {
+	if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
+		u := *r.URL
+		u.Path, u.RawPath = clean, ""
+		rw.Header().Set("Location", u.String())
+		rw.WriteHeader(http.StatusMovedPermanently)
+		return
 	}
+	r.URL.RawPath = ""
+	s.mux.ServeHTTP(rw, r)
+}
+
+// unrouted answers a request that matches no route: a 405 where its path has routes of other
+// methods (Allow lists those of GET, POST, PUT and DELETE it has), else a 404.
+func (s *Server) unrouted(rw *recording, r *http.Request) {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete} {
+		probe := r.WithContext(r.Context())
+		probe.Method = m
+		if _, pattern := s.mux.Handler(probe); pattern != "/" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		s.api.Unrouted(&rw.Recorder, r, errcode.New(errcode.NotFound, fmt.Sprintf("no such path: %s (the billing API is under /v1/organizations/billing/)", r.URL.Path)))
+		return
+	}
+	e := errcode.New(errcode.MethodNotAllowed, fmt.Sprintf("%s is not allowed on %s (allowed: %s)", r.Method, r.URL.Path, strings.Join(allow, ", ")))
+	e.Allow = strings.Join(allow, ", ")
+	s.api.Unrouted(&rw.Recorder, r, e)
+}
+
+// cleanPath is p in canonical form: rooted, without . and .. elements or double slashes, keeping a
+// trailing slash.
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }
 
 // recoverPanic turns a panic into a 500 envelope; it is a last resort, never the way an error is
