@@ -5,10 +5,18 @@
 package session
 
 import (
+	"bytes"
 	"container/list"
+	"encoding/json"
 	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
+	"unicode/utf8"
 
 	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
@@ -240,4 +248,348 @@ func (lr *linkRing) reset() {
 	lr.mu.Lock()
 	defer lr.mu.Unlock()
 	lr.ids, lr.next = nil, 0
+}
+
+// JournalBodyLimit is how much of a request or answer body an entry keeps; a request's
+// writer.Recorder records one byte more, so that the journal knows when it cut one.
+const JournalBodyLimit = 2048
+
+// maxSharedBody is the largest capacity of a body an entry shares instead of copying: the body's
+// array lives as long as the entry, and sharing a small one costs less than copying it per request.
+const maxSharedBody = 2 * JournalBodyLimit
+
+// Entry is one request to the billing API or a hosted page, and its answer.
+type Entry struct {
+	Seq          int64     `json:"seq"`
+	Time         time.Time `json:"time"`
+	Method       string    `json:"method"`
+	Path         string    `json:"path"`
+	Query        string    `json:"query"`
+	Action       string    `json:"action"`
+	Org          string    `json:"org"`
+	Status       int       `json:"status"`
+	DurationMS   float64   `json:"duration_ms"`
+	RequestBody  BodyText  `json:"request_body"`
+	ResponseBody BodyText  `json:"response_body"`
+	// Truncated says that a body, the path or the query string was cut at JournalBodyLimit bytes.
+	Truncated bool `json:"truncated"`
+}
+
+// Journal is a session's bounded ring of recent requests.
+type Journal struct {
+	mu   sync.Mutex
+	size int // the most entries kept
+	// entries is the ring buffer. It grows as entries come, up to size (a session that sees a few
+	// requests does not hold size entries' worth of memory); until it is full, len(entries) == next.
+	entries []Entry
+	next    int // where the next entry goes
+	full    bool
+	seq     int64
+}
+
+func newJournal(size int) *Journal { return &Journal{size: max(size, 1)} }
+
+// minJournalCap is the capacity a journal's ring starts with.
+const minJournalCap = 8
+
+// BodyText is a body an entry keeps: bytes that nothing changes once the entry has them, encoded in
+// JSON exactly as the string string(b) is (invalid UTF-8 as U+FFFD; <, > and & escaped when the
+// encoder escapes HTML, as json.Marshal does).
+type BodyText []byte
+
+// MarshalJSON encodes the body as a JSON string. It leaves the HTML escaping to the encoder that
+// calls it (which escapes <, > and & in what MarshalJSON returns when, and only when, it escapes
+// them in a string), so the string comes out as that encoder would have written string(b).
+func (b BodyText) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(string(b)); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// Add appends an entry; its bodies are kept as keepBody says (e.Truncated is set here).
+func (j *Journal) Add(e Entry) {
+	var reqCut, respCut bool
+	e.RequestBody, reqCut = keepBody(e.RequestBody)
+	e.ResponseBody, respCut = keepBody(e.ResponseBody)
+	var pathCut, queryCut bool
+	e.Path, pathCut = keepText(e.Path)
+	e.Query, queryCut = keepText(e.Query)
+	e.Truncated = reqCut || respCut || pathCut || queryCut
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.seq++
+	e.Seq = j.seq
+	if !j.full {
+		if len(j.entries) == cap(j.entries) { // grow, to exactly size at most
+			grown := make([]Entry, len(j.entries), min(max(2*cap(j.entries), minJournalCap), j.size))
+			copy(grown, j.entries)
+			j.entries = grown
+		}
+		j.entries = append(j.entries, e)
+		j.next = len(j.entries)
+		if j.next == j.size {
+			j.next, j.full = 0, true
+		}
+		return
+	}
+	j.entries[j.next] = e
+	j.next = (j.next + 1) % j.size
+}
+
+// Filter selects entries; zero fields match anything.
+type Filter struct {
+	Action, Org string
+	Status      int
+	// Limit is the most entries listed; 0 lists all.
+	Limit int
+}
+
+// List returns the matching entries, newest first, at most f.Limit of them (0: all).
+func (j *Journal) List(f Filter) []Entry {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	n := j.next
+	if j.full {
+		n = len(j.entries)
+	}
+	out := []Entry{}
+	for i := 0; i < n; i++ {
+		e := j.entries[(j.next-1-i+len(j.entries))%len(j.entries)]
+		if (f.Action != "" && e.Action != f.Action) || (f.Org != "" && e.Org != f.Org) || (f.Status != 0 && e.Status != f.Status) {
+			continue
+		}
+		out = append(out, e)
+		if f.Limit > 0 && len(out) == f.Limit {
+			break
+		}
+	}
+	return out
+}
+
+// Clear empties the journal.
+func (j *Journal) Clear() {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	clear(j.entries)
+	j.entries = j.entries[:0] // the ring keeps its capacity
+	j.next, j.full = 0, false
+}
+
+// keepBody is what an entry keeps of a body its caller never changes afterwards: at most
+// JournalBodyLimit bytes, cut on a UTF-8 boundary (cut reports a cut). It shares b's array when
+// cap(b) is at most maxSharedBody, and copies the part it keeps otherwise, so that an entry never
+// pins a large array (a big request body) for the rest of its life. b must start at its array's
+// start, or have been cut to a capacity that says how much it pins (writer.Recorder's body is), for
+// cap(b) to tell.
+func keepBody(b BodyText) (kept BodyText, cut bool) {
+	b, cut = truncateBody(b)
+	if cap(b) > maxSharedBody {
+		return bytes.Clone(b), cut
+	}
+	return b[:len(b):len(b)], cut
+}
+
+// keepText is what an entry keeps of a request's path or query string: the string itself when it
+// is at most JournalBodyLimit bytes, else a copy of its first JournalBodyLimit bytes (cut on a UTF-8
+// boundary), so that an entry never pins a long URL (one the mock answered 414).
+func keepText(s string) (string, bool) {
+	kept, cut := truncateBody(s)
+	if cut {
+		kept = strings.Clone(kept)
+	}
+	return kept, cut
+}
+
+// truncateBody cuts a body (or a path or query string) to JournalBodyLimit bytes, on a UTF-8
+// boundary.
+func truncateBody[T ~string | ~[]byte](b T) (T, bool) {
+	if len(b) <= JournalBodyLimit {
+		return b, false
+	}
+	cut := JournalBodyLimit
+	for cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return b[:cut], true
+}
+
+// maxFaultDelay bounds a fault's delay, so a rule cannot hold a connection for ever.
+const maxFaultDelay = 60 * time.Second
+
+// Rule makes matching billing API requests fail: with a documented error status, after a
+// delay, or by dropping the connection. It applies to the next Count requests, or to each with
+// Probability (drawn from a generator seeded with Seed, so a run repeats), or, with neither, to
+// every matching request until it is deleted.
+type Rule struct {
+	ID string `json:"id"`
+	// Action is an action name or "*" for every action.
+	Action string `json:"action"`
+	// Status is an error status the action documents (0: none).
+	Status int `json:"status,omitempty"`
+	// Delay before answering, as a Go duration ("2s").
+	Delay string `json:"delay,omitempty"`
+	// Drop closes the connection without an answer.
+	Drop bool `json:"drop,omitempty"`
+	// Count is how many more requests the rule applies to (0: no limit).
+	Count       int     `json:"count,omitempty"`
+	Probability float64 `json:"probability,omitempty"`
+	Seed        uint64  `json:"seed,omitempty"`
+	// Matched counts the requests the rule was applied to.
+	Matched int `json:"matched"`
+
+	delay time.Duration
+	rng   *rand.Rand
+}
+
+// Wait is the rule's delay, parsed by Check.
+func (r *Rule) Wait() time.Duration { return r.delay }
+
+// Faults is a session's fault rules, in the order they were added. It locks itself.
+type Faults struct {
+	mu    sync.Mutex
+	max   int
+	rules []*Rule
+	seq   int
+}
+
+func newFaults(max int) *Faults { return &Faults{max: max} }
+
+// Check checks a new rule and prepares it: a known action (an action of documented, or "*") and a
+// status it documents (every action documents it, for "*"), and the fields' ranges. documented maps
+// each action to its documented statuses.
+func (r *Rule) Check(documented map[string][]int) *errcode.Error {
+	bad := func(format string, args ...any) *errcode.Error {
+		return errcode.New(errcode.InvalidParameter, fmt.Sprintf(format, args...))
+	}
+	if r.Action == "" {
+		return bad(`action is required: an action name or "*"`)
+	}
+	actions := documented
+	if r.Action != "*" {
+		if _, ok := actions[r.Action]; !ok {
+			return bad("unknown action %q", r.Action)
+		}
+	}
+	kinds := 0
+	if r.Status != 0 {
+		kinds++
+		for name, statuses := range actions {
+			if r.Action != "*" && name != r.Action {
+				continue
+			}
+			if r.Status < 400 || !slices.Contains(statuses, r.Status) {
+				return bad("status %d is not an error %s documents (it documents %s)", r.Status, name, joinStatuses(statuses))
+			}
+		}
+	}
+	if r.Drop {
+		kinds++
+	}
+	if r.Delay != "" {
+		d, err := time.ParseDuration(r.Delay)
+		if err != nil || d <= 0 || d > maxFaultDelay {
+			return bad("delay must be a duration from 1ms to %s, like \"2s\", got %q", maxFaultDelay, r.Delay)
+		}
+		r.delay = d
+		if kinds == 0 {
+			kinds++
+		}
+	}
+	if kinds != 1 || (r.Drop && r.Status != 0) {
+		return bad("give one of status, delay (optionally with status) or drop")
+	}
+	if r.Count < 0 {
+		return bad("count must be 0 (no limit) or more, got %d", r.Count)
+	}
+	if r.Probability < 0 || r.Probability > 1 {
+		return bad("probability must be from 0 to 1, got %v", r.Probability)
+	}
+	if r.Probability > 0 {
+		r.rng = rand.New(rand.NewPCG(r.Seed, r.Seed^0x9e3779b97f4a7c15))
+	}
+	return nil
+}
+
+// Add adds a checked rule, numbered flt_1, flt_2, … in the session; beyond the session's bound it
+// is a TooManyFaults error.
+func (fs *Faults) Add(r *Rule) *errcode.Error {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if len(fs.rules) >= fs.max {
+		return errcode.New(errcode.TooManyFaults, fmt.Sprintf("this session already has %d fault rules (the -max-faults limit); DELETE /_mock/faults first", fs.max))
+	}
+	fs.seq++
+	r.ID = "flt_" + strconv.Itoa(fs.seq)
+	fs.rules = append(fs.rules, r)
+	return nil
+}
+
+// Match returns the first rule that applies to a request of action, counting it; rules whose count
+// runs out are removed.
+func (fs *Faults) Match(action string) (Rule, bool) {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	for i, r := range fs.rules {
+		if r.Action != "*" && r.Action != action {
+			continue
+		}
+		if r.rng != nil && r.rng.Float64() >= r.Probability {
+			continue
+		}
+		r.Matched++
+		hit := *r
+		if r.Count > 0 {
+			r.Count--
+			if r.Count == 0 {
+				fs.rules = append(fs.rules[:i:i], fs.rules[i+1:]...)
+			}
+		}
+		return hit, true
+	}
+	return Rule{}, false
+}
+
+// List returns the rules, in the order they were added.
+func (fs *Faults) List() []Rule {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	out := make([]Rule, len(fs.rules))
+	for i, r := range fs.rules {
+		out[i] = *r
+	}
+	return out
+}
+
+// Remove deletes one rule (id) or, with id "", all of them; it reports whether any was deleted.
+func (fs *Faults) Remove(id string) bool {
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if id == "" {
+		fs.rules = nil
+		return true
+	}
+	for i, r := range fs.rules {
+		if r.ID == id {
+			fs.rules = append(fs.rules[:i:i], fs.rules[i+1:]...)
+			return true
+		}
+	}
+	return false
+}
+
+// Delete is Remove with an unknown id a FaultNotFound error.
+func (fs *Faults) Delete(id string) *errcode.Error {
+	if !fs.Remove(id) {
+		return errcode.New(errcode.FaultNotFound, fmt.Sprintf("no fault rule %q in this session", id))
+	}
+	return nil
+}
+
+// joinStatuses writes statuses as "200, 400, 404".
+func joinStatuses(statuses []int) string {
+	return strings.ReplaceAll(strings.Trim(fmt.Sprint(statuses), "[]"), " ", ", ")
 }
