@@ -18,7 +18,8 @@ type queryMember struct {
 	schema      *openapi3.SchemaRef
 	required    bool
 	description string
-	// pointer is where the document states the member's schema (a JSON pointer).
+	// pointer is where the document writes the member's schema (a JSON pointer): the parameter's
+	// "schema", or the branch's property. A $ref there points further.
 	pointer string
 }
 
@@ -63,7 +64,7 @@ func standardActions(op *openapi3.Operation, opPointer string) (actions map[stri
 			object, objectPointer = p, refPointer(p.Schema.Ref, pointer+"/schema")
 		default:
 			plain = append(plain, queryMember{name: p.Name, schema: p.Schema, required: p.Required,
-				description: p.Description, pointer: refPointer(p.Schema.Ref, pointer+"/schema")})
+				description: p.Description, pointer: pointer + "/schema"})
 		}
 	}
 	actions, names = map[string][]queryMember{}, map[string]string{}
@@ -107,7 +108,7 @@ func standardActions(op *openapi3.Operation, opPointer string) (actions map[stri
 		for _, member := range sortedNames(b.Properties) {
 			if member != "action" {
 				members = append(members, queryMember{name: member, schema: b.Properties[member], required: slices.Contains(b.Required, member),
-					pointer: refPointer(b.Properties[member].Ref, branchPointer+"/properties/"+pointerEscaper.Replace(member))})
+					pointer: branchPointer + "/properties/" + pointerEscaper.Replace(member)})
 			}
 		}
 		actions[name] = members

@@ -20,8 +20,9 @@ type Parameter struct {
 	// parameter, whose schema carries it).
 	Description string
 	Schema      *openapi3.SchemaRef
-	// Pointer is the JSON pointer (RFC 6901) of the parameter's schema in the document: where its
-	// $ref points when it has one.
+	// Pointer is the JSON pointer (RFC 6901) of the place in the document that writes the
+	// parameter's schema: the parameter's "schema" member, or the property of an object query
+	// parameter's branch. When Schema is a $ref, the schema itself is where Schema.Ref points.
 	Pointer string
 }
 
