@@ -2,6 +2,7 @@ package contractdiff
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	"gopkg.in/yaml.v3"
@@ -100,6 +101,10 @@ func withoutExamples(t *testing.T, doc string) string {
 // result.
 func loadEdited(t *testing.T, edits ...edit) (*contract.Contract, string) {
 	t.Helper()
+	if len(edits) == 0 {
+		base := unedited(t)
+		return base.c, base.doc
+	}
 	doc := string(billingmock.OpenAPI())
 	for _, e := range edits {
 		doc = e(t, doc)
@@ -110,4 +115,29 @@ func loadEdited(t *testing.T, edits ...edit) (*contract.Contract, string) {
 		t.Fatalf("the edited document does not load: %v", err)
 	}
 	return c, doc
+}
+
+// unedited is openapi.yaml without its examples, loaded once: most cases compare with it, and a
+// Contract is immutable.
+var unedited = func() func(t *testing.T) loaded {
+	var once sync.Once
+	var base loaded
+	var err error
+	return func(t *testing.T) loaded {
+		t.Helper()
+		once.Do(func() {
+			doc := withoutExamples(t, string(billingmock.OpenAPI()))
+			base.doc = doc
+			base.c, err = contract.Load([]byte(doc))
+		})
+		if err != nil || base.c == nil {
+			t.Fatalf("openapi.yaml without its examples does not load: %v", err)
+		}
+		return base
+	}
+}()
+
+type loaded struct {
+	c   *contract.Contract
+	doc string
 }
