@@ -360,7 +360,7 @@ func (c *comparison) fromOasdiff(ch checker.Change, t target, localizer checker.
 			}
 		}
 		return out
-	case rule.Area == checker.AreaResponses && !strings.Contains(rule.Id, "-body-") && !strings.Contains(rule.Id, "-property-"):
+	case rule.Area == checker.AreaResponses && !strings.Contains(rule.Id, "-body-"): // media types, not the schema
 		out.In = InResponse
 		_, pointer := v.op.Response(v.action, t.status)
 		out.Document, out.DocumentPointer = New, pointer
