@@ -33,7 +33,9 @@ fuzz-short fuzz:
 	  done; \
 	done
 
-lint: ## gofmt, go vet, Spectral + Redocly on the specs, generated TypeScript types under tsc --strict
+# DIFF_BASE: the commit the breaking-change gate compares openapi.yaml with (default: the merge
+# base with origin/main, else the first commit; tools/lint/breaking.sh).
+lint: ## gofmt, go vet, Spectral + Redocly on the specs, generated TypeScript types under tsc --strict, the breaking-change gate (contracttest diff)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	$(GO) vet ./...
 	bash tools/lint/lint.sh
