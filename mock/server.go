@@ -114,15 +114,17 @@ func New(opts Options) (*Server, error) {
 	return s, nil
 }
 
-// route is one entry of the route table: the methods it answers, its path in net/http.ServeMux's
-// syntax ({name} matches one segment, a trailing {$} the path itself only), and its handler. A
-// route of the billing API also takes every other method (any: its handler answers 405 itself).
+// route is one path of the route table, in net/http.ServeMux's syntax ({name} matches one segment,
+// a trailing {$} the path itself only), and its handler for each method it answers. A path of the
+// billing API has a handler for every other method too (other, which answers 405 itself).
 type route struct {
-	methods []string
-	path    string
-	handle  handler
-	any     bool
+	path  string
+	on    on
+	other handler
 }
+
+// on maps a method to its handler.
+type on map[string]handler
 
 // routeTable is every path the mock answers: the billing API's (each path of the contract), the
 // control API's, the dashboard's and the hosted pages'. A path the table does not have is a 404, a
@@ -133,65 +135,63 @@ func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *page
 	for _, op := range c.Operations() {
 		i := slices.IndexFunc(routes, func(rt route) bool { return rt.path == op.Path })
 		if i < 0 {
-			routes = append(routes, route{path: op.Path, handle: s.api.Path(op.Path), any: true})
-			i = len(routes) - 1
+			h := s.api.Path(op.Path)
+			routes, i = append(routes, route{path: op.Path, on: on{}, other: h}), len(routes)
 		}
-		routes[i].methods = append(routes[i].methods, op.Method)
+		routes[i].on[op.Method] = routes[i].other
 	}
-	get, post, put, del := []string{http.MethodGet}, []string{http.MethodPost}, []string{http.MethodPut}, []string{http.MethodDelete}
-	getHead := []string{http.MethodGet, http.MethodHead}
+	const get, head, post, put, del = http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete
 	return append(routes, []route{
 		// The control API (controlapi.yaml).
-		{methods: get, path: "/_mock/health", handle: ctl.Health},
-		{methods: post, path: "/_mock/reset", handle: ctl.Reset},
-		{methods: post, path: "/_mock/faults", handle: ctl.AddFault},
-		{methods: get, path: "/_mock/faults", handle: ctl.ListFaults},
-		{methods: del, path: "/_mock/faults", handle: ctl.DeleteFaults},
-		{methods: del, path: "/_mock/faults/{id}", handle: ctl.DeleteFaults},
-		{methods: get, path: "/_mock/requests", handle: ctl.ListRequests},
-		{methods: get, path: "/_mock/state", handle: ctl.ExportState},
-		{methods: put, path: "/_mock/state", handle: ctl.ImportState},
-		{methods: get, path: "/_mock/scenarios", handle: ctl.ListScenarios},
-		{methods: post, path: "/_mock/scenarios/{name}", handle: ctl.LoadScenario},
-		{methods: get, path: "/_mock/clock", handle: ctl.Clock},
-		{methods: post, path: "/_mock/clock/advance", handle: ctl.AdvanceClock},
-		{methods: post, path: "/_mock/checkouts/{id}/complete", handle: ctl.CompleteLink(link.Payment)},
-		{methods: post, path: "/_mock/checkouts/{id}/decline", handle: ctl.DeclineLink(link.Payment)},
-		{methods: post, path: "/_mock/card-updates/{id}/complete", handle: ctl.CompleteLink(link.CardUpdate)},
-		{methods: post, path: "/_mock/card-updates/{id}/decline", handle: ctl.DeclineLink(link.CardUpdate)},
+		{path: "/_mock/health", on: on{get: ctl.Health}},
+		{path: "/_mock/reset", on: on{post: ctl.Reset}},
+		{path: "/_mock/faults", on: on{get: ctl.ListFaults, post: ctl.AddFault, del: ctl.DeleteFaults}},
+		{path: "/_mock/faults/{id}", on: on{del: ctl.DeleteFaults}},
+		{path: "/_mock/requests", on: on{get: ctl.ListRequests}},
+		{path: "/_mock/state", on: on{get: ctl.ExportState, put: ctl.ImportState}},
+		{path: "/_mock/scenarios", on: on{get: ctl.ListScenarios}},
+		{path: "/_mock/scenarios/{name}", on: on{post: ctl.LoadScenario}},
+		{path: "/_mock/clock", on: on{get: ctl.Clock}},
+		{path: "/_mock/clock/advance", on: on{post: ctl.AdvanceClock}},
+		{path: "/_mock/checkouts/{id}/complete", on: on{post: ctl.CompleteLink(link.Payment)}},
+		{path: "/_mock/checkouts/{id}/decline", on: on{post: ctl.DeclineLink(link.Payment)}},
+		{path: "/_mock/card-updates/{id}/complete", on: on{post: ctl.CompleteLink(link.CardUpdate)}},
+		{path: "/_mock/card-updates/{id}/decline", on: on{post: ctl.DeclineLink(link.CardUpdate)}},
 		// The dashboard.
-		{methods: getHead, path: "/_mock", handle: dash.Page},
-		{methods: getHead, path: dashboard.Path + "{$}", handle: dash.Page},
-		{methods: post, path: dashboard.ActionPath + "advance", handle: dash.Advance},
-		{methods: post, path: dashboard.ActionPath + "scenario", handle: dash.Scenario},
-		{methods: post, path: dashboard.ActionPath + "reset", handle: dash.Reset},
-		{methods: post, path: dashboard.ActionPath + "faults/delete", handle: dash.DeleteFaults},
+		{path: "/_mock", on: on{get: dash.Page, head: dash.Page}},
+		{path: dashboard.Path + "{$}", on: on{get: dash.Page, head: dash.Page}},
+		{path: dashboard.ActionPath + "advance", on: on{post: dash.Advance}},
+		{path: dashboard.ActionPath + "scenario", on: on{post: dash.Scenario}},
+		{path: dashboard.ActionPath + "reset", on: on{post: dash.Reset}},
+		{path: dashboard.ActionPath + "faults/delete", on: on{post: dash.DeleteFaults}},
 		// The hosted pages.
-		{methods: getHead, path: link.Payment.Path + "{id}", handle: pg.Checkout},
-		{methods: post, path: link.Payment.Path + "{id}", handle: pg.Submit(link.Payment)},
-		{methods: getHead, path: link.CardUpdate.Path + "{id}", handle: pg.CardUpdate},
-		{methods: post, path: link.CardUpdate.Path + "{id}", handle: pg.Submit(link.CardUpdate)},
+		{path: link.Payment.Path + "{id}", on: on{get: pg.Checkout, head: pg.Checkout, post: pg.Submit(link.Payment)}},
+		{path: link.CardUpdate.Path + "{id}", on: on{get: pg.CardUpdate, head: pg.CardUpdate, post: pg.Submit(link.CardUpdate)}},
 	}...)
 }
 
-// mount registers the route table on a ServeMux, one pattern per route and method (and one for
-// every method for a route that takes any), and the unrouted answer (404 or 405) for every other
-// request. The mux is served a *recording only.
+// mount registers the route table on a ServeMux: one pattern per path and method, one for every
+// method where the path has a handler for the others, and the unrouted answer (404 or 405) for
+// every other request. The mux is served a *recording only.
 func (s *Server) mount(routes []route) *http.ServeMux {
 	mux := http.NewServeMux()
 	for _, rt := range routes {
 		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			rw := w.(*recording)
-			if !rt.any && !slices.Contains(rt.methods, r.Method) { // HEAD, which a GET pattern matches too
+			handle := rt.on[r.Method]
+			if handle == nil {
+				handle = rt.other
+			}
+			if handle == nil { // HEAD, which a GET pattern matches too
 				s.unrouted(rw, r)
 				return
 			}
-			rt.handle(&rw.Recorder, r, &rw.rec)
+			handle(&rw.Recorder, r, &rw.rec)
 		})
-		for _, m := range rt.methods {
+		for m := range rt.on {
 			mux.Handle(m+" "+rt.path, h)
 		}
-		if rt.any {
+		if rt.other != nil {
 			mux.Handle(rt.path, h)
 		}
 	}

@@ -4,10 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
-	"unicode/utf8"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -21,32 +21,27 @@ type requestsJSON struct {
 	Requests []Entry `json:"requests"`
 }
 
-// legacyEntry is Entry with its bodies as strings: BodyText must encode as string(b) does.
-type legacyEntry struct {
-	Seq          int64     `json:"seq"`
-	Time         time.Time `json:"time"`
-	Method       string    `json:"method"`
-	Path         string    `json:"path"`
-	Query        string    `json:"query"`
-	Action       string    `json:"action"`
-	Org          string    `json:"org"`
-	Status       int       `json:"status"`
-	DurationMS   float64   `json:"duration_ms"`
-	RequestBody  string    `json:"request_body"`
-	ResponseBody string    `json:"response_body"`
-	Truncated    bool      `json:"truncated"`
-}
-
-// legacyTruncate is the journal's cut, on strings.
-func legacyTruncate(s string) (string, bool) {
-	if len(s) <= JournalBodyLimit {
-		return s, false
+// stringBodies is e as a value of Entry's struct type with each BodyText field a string (what
+// an entry was before BodyText, whose encoding must be string(b)'s): the same fields, tags and
+// order, derived from Entry so that the two cannot drift apart.
+func stringBodies(e Entry) any {
+	t := reflect.TypeFor[Entry]()
+	fields := make([]reflect.StructField, t.NumField())
+	for i := range fields {
+		fields[i] = t.Field(i)
+		if fields[i].Type == reflect.TypeFor[BodyText]() {
+			fields[i].Type = reflect.TypeFor[string]()
+		}
 	}
-	cut := JournalBodyLimit
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
+	v, src := reflect.New(reflect.StructOf(fields)).Elem(), reflect.ValueOf(e)
+	for i := range fields {
+		if b, ok := src.Field(i).Interface().(BodyText); ok {
+			v.Field(i).SetString(string(b))
+		} else {
+			v.Field(i).Set(src.Field(i))
+		}
 	}
-	return s[:cut], true
+	return v.Interface()
 }
 
 // journalBodyCases are bodies whose encoding or cut could go wrong.
@@ -66,20 +61,20 @@ var journalBodyCases = []string{
 }
 
 // checkJournalJSON fails t when the journal's JSON for an entry with these bodies differs from
-// legacyEntry's, with json.Marshal (HTML escaped) and with an Encoder that does not escape HTML.
+// stringBodies', with json.Marshal (HTML escaped) and with an Encoder that does not escape HTML.
 func checkJournalJSON(t *testing.T, reqBody, respBody []byte) {
 	t.Helper()
 	at := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
 	j := newJournal(2)
 	j.Add(Entry{Time: at, Method: "POST", Path: updatePath, Query: "action=x&y=<z>", Action: "x", Org: "o",
 		Status: 409, DurationMS: 1.25, RequestBody: reqBody, ResponseBody: respBody})
-	rb, cut1 := legacyTruncate(string(reqBody))
-	sb, cut2 := legacyTruncate(string(respBody))
+	rb, cut1 := truncateBody(string(reqBody))
+	sb, cut2 := truncateBody(string(respBody))
 	legacy := struct {
-		Status   int           `json:"status"`
-		Requests []legacyEntry `json:"requests"`
-	}{http.StatusOK, []legacyEntry{{Seq: 1, Time: at, Method: "POST", Path: updatePath, Query: "action=x&y=<z>", Action: "x",
-		Org: "o", Status: 409, DurationMS: 1.25, RequestBody: rb, ResponseBody: sb, Truncated: cut1 || cut2}}}
+		Status   int   `json:"status"`
+		Requests []any `json:"requests"`
+	}{http.StatusOK, []any{stringBodies(Entry{Seq: 1, Time: at, Method: "POST", Path: updatePath, Query: "action=x&y=<z>", Action: "x",
+		Org: "o", Status: 409, DurationMS: 1.25, RequestBody: BodyText(rb), ResponseBody: BodyText(sb), Truncated: cut1 || cut2})}}
 	current := requestsJSON{Status: http.StatusOK, Requests: j.List(Filter{})}
 
 	got, err := json.Marshal(current)
