@@ -326,6 +326,9 @@ func (c *comparison) fromOasdiff(ch checker.Change, t target, localizer checker.
 	rule := oasdiffRules[ch.GetId()]
 	out := Change{Action: v.action, Operation: v.operation, Rule: ch.GetId(), Oasdiff: true,
 		Breaking: ch.GetLevel() >= checker.WARN, Status: t.status, Message: ch.GetUncolorizedText(localizer)}
+	if override, ok := levelOverrides[out.Rule]; ok {
+		out.Message += " (breaking here: " + override.why + ")"
+	}
 	args := stringArgs(ch.GetArgs())
 	switch {
 	case t.status == 0 && rule.Area == checker.AreaParameters:

@@ -211,6 +211,11 @@ func TestCompare(t *testing.T) {
 		{name: "a required query parameter became optional", new: []edit{replace(
 			"      required: [action, org_id, quantity]\n", "      required: [action, org_id]\n")},
 			want: []string{"C getpaymentlink query #/properties/quantity request-parameter-became-optional"}},
+		{name: "a body member's type widened", new: []edit{replace("    Quantity:\n      type: integer\n", "    Quantity:\n      type: number\n")},
+			want: []string{
+				"B getpaymentlink query #/properties/quantity/type request-parameter-type-generalized",
+				"B updatesubscription request #/properties/quantity/type request-property-type-generalized",
+			}},
 		{name: "an optional header removed", new: []edit{deleteKey("components", "responses", "Unauthorized", "headers")},
 			want: every("C %s response 401 - optional-response-header-removed", cancel, describe, payLink, cardLink, history, updateSub)},
 	}
