@@ -204,9 +204,15 @@ func (c *comparison) descriptions(key string, o, n *view) {
 		described(InAction, 0, "", New, n.op.Pointer()+"/description", "the operation's description")
 	}
 	for _, np := range n.query {
-		for _, op := range o.query {
-			if op.Name == np.Name && op.Description != np.Description {
-				described(InQuery, 0, "", "", "", "the description of the query parameter "+np.Name)
+		for _, oq := range o.query {
+			if oq.Name == np.Name && oq.Description != np.Description {
+				// Only a plain parameter has a description of its own, next to its "schema".
+				document, place := New, np.Pointer
+				if np.Description == "" {
+					document, place = Old, oq.Pointer
+				}
+				described(InQuery, 0, "", document, strings.TrimSuffix(place, "/schema")+"/description",
+					"the description of the query parameter "+np.Name)
 			}
 		}
 	}
@@ -331,7 +337,7 @@ func (c *comparison) fromOasdiff(ch checker.Change, t target, localizer checker.
 	}
 	args := stringArgs(ch.GetArgs())
 	switch {
-	case t.status == 0 && rule.Area == checker.AreaParameters:
+	case t.status == 0 && parameterRule(rule):
 		out.In = InQuery
 		for _, a := range args {
 			if o.hasParameter(a) || n.hasParameter(a) {

@@ -107,3 +107,11 @@ func keyword(rule checker.BackwardCompatibilityRule) string {
 	}
 	return ""
 }
+
+// parameterRule reports whether an oasdiff rule is about a request parameter. Its area says so for
+// most, but oasdiff files 28 of its request-parameter-* rules (request-parameter-max-unset,
+// -min-length-set, -multiple-of-set…) under the schema area, which also holds the body's rules;
+// their ids say which they are.
+func parameterRule(rule checker.BackwardCompatibilityRule) bool {
+	return rule.Area == checker.AreaParameters || strings.HasPrefix(rule.Id, "request-parameter-")
+}
