@@ -308,6 +308,10 @@ func (c *comparison) oasdiff() error {
 		if skipped[ch.GetId()] {
 			continue
 		}
+		if ch.GetPath() == "" && strings.HasPrefix(ch.GetId(), securityComponentRules) {
+			c.securityComponent(ch, localizer)
+			continue
+		}
 		t, ok := targetsNew[ch.GetPath()]
 		if !ok {
 			t, ok = targetsOld[ch.GetPath()]
@@ -318,6 +322,43 @@ func (c *comparison) oasdiff() error {
 		c.add(c.fromOasdiff(ch, t, localizer))
 	}
 	return nil
+}
+
+// securityComponentRules is the prefix of the ids of oasdiff's rules about a security scheme of
+// the components, whose findings have no path.
+const securityComponentRules = "api-security-component-"
+
+// securityComponent turns an oasdiff finding about a security scheme of the components into one
+// Change for each action that uses the scheme in both versions: a scheme whose type, HTTP scheme
+// or API key's name changed breaks every action that requires it. A scheme added or removed is
+// not reported, nor a change of one no action uses in both: an action that starts or stops
+// requiring a scheme has a finding of its own (api-security-added, api-security-removed).
+func (c *comparison) securityComponent(ch checker.Change, localizer checker.Localizer) {
+	args := stringArgs(ch.GetArgs())
+	if len(args) == 0 {
+		return
+	}
+	scheme := args[0]
+	for key, n := range c.new {
+		o, ok := c.old[key]
+		if !ok || !o.requires(scheme) || !n.requires(scheme) {
+			continue
+		}
+		c.add(Change{Action: n.action, Operation: n.operation, Rule: ch.GetId(), Oasdiff: true,
+			Breaking: ch.GetLevel() >= checker.WARN, In: InAction,
+			Document: New, DocumentPointer: "/components/securitySchemes/" + pointerEscaper.Replace(scheme),
+			Message: ch.GetUncolorizedText(localizer)})
+	}
+}
+
+// requires reports whether one of the action's security requirements names a scheme.
+func (v *view) requires(scheme string) bool {
+	for _, requirement := range v.security {
+		if _, ok := requirement[scheme]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // fromOasdiff turns an oasdiff finding on the projection's path of target t into a Change:

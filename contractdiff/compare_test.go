@@ -235,6 +235,17 @@ func TestCompare(t *testing.T) {
 		{name: "a plain query parameter's description changed", new: []edit{replace(
 			"      required: true\n      description: The organization's id.\n", "      required: true\n      description: The id of the organization.\n")},
 			want: every("C %s query - description-changed", describe, history)},
+		{name: "the security scheme's HTTP scheme changed", new: []edit{replace("      type: http\n      scheme: bearer\n", "      type: http\n      scheme: basic\n")},
+			want: every("B %s action - api-security-component-http-scheme-changed", cancel, describe, payLink, cardLink, history, updateSub)},
+		{name: "one action requires a second security scheme", new: []edit{
+			replace("  securitySchemes:\n", "  securitySchemes:\n    apiKey:\n      type: apiKey\n      in: header\n      name: X-Key\n"),
+			replace("      security:\n        - bearerAuth: []\n      parameters:\n        - $ref: '#/components/parameters/DescribeAction'",
+				"      security:\n        - bearerAuth: []\n          apiKey: []\n      parameters:\n        - $ref: '#/components/parameters/DescribeAction'"),
+		}, want: []string{
+			// The scheme added to the components is no finding of its own.
+			"B getorganization action - api-security-removed",
+			"C getorganization action - api-security-added",
+		}},
 		{name: "an optional header removed", new: []edit{deleteKey("components", "responses", "Unauthorized", "headers")},
 			want: every("C %s response 401 - optional-response-header-removed", cancel, describe, payLink, cardLink, history, updateSub)},
 	}
