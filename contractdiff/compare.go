@@ -204,9 +204,15 @@ func (c *comparison) descriptions(key string, o, n *view) {
 		described(InAction, 0, "", New, n.op.Pointer()+"/description", "the operation's description")
 	}
 	for _, np := range n.query {
-		for _, op := range o.query {
-			if op.Name == np.Name && op.Description != np.Description {
-				described(InQuery, 0, "", "", "", "the description of the query parameter "+np.Name)
+		for _, oq := range o.query {
+			if oq.Name == np.Name && oq.Description != np.Description {
+				// Only a plain parameter has a description of its own, next to its "schema".
+				document, place := New, np.Pointer
+				if np.Description == "" {
+					document, place = Old, oq.Pointer
+				}
+				described(InQuery, 0, "", document, strings.TrimSuffix(place, "/schema")+"/description",
+					"the description of the query parameter "+np.Name)
 			}
 		}
 	}
@@ -302,6 +308,10 @@ func (c *comparison) oasdiff() error {
 		if skipped[ch.GetId()] {
 			continue
 		}
+		if ch.GetPath() == "" && strings.HasPrefix(ch.GetId(), securityComponentRules) {
+			c.securityComponent(ch, localizer)
+			continue
+		}
 		t, ok := targetsNew[ch.GetPath()]
 		if !ok {
 			t, ok = targetsOld[ch.GetPath()]
@@ -312,6 +322,43 @@ func (c *comparison) oasdiff() error {
 		c.add(c.fromOasdiff(ch, t, localizer))
 	}
 	return nil
+}
+
+// securityComponentRules is the prefix of the ids of oasdiff's rules about a security scheme of
+// the components, whose findings have no path.
+const securityComponentRules = "api-security-component-"
+
+// securityComponent turns an oasdiff finding about a security scheme of the components into one
+// Change for each action that uses the scheme in both versions: a scheme whose type, HTTP scheme
+// or API key's name changed breaks every action that requires it. A scheme added or removed is
+// not reported, nor a change of one no action uses in both: an action that starts or stops
+// requiring a scheme has a finding of its own (api-security-added, api-security-removed).
+func (c *comparison) securityComponent(ch checker.Change, localizer checker.Localizer) {
+	args := stringArgs(ch.GetArgs())
+	if len(args) == 0 {
+		return
+	}
+	scheme := args[0]
+	for key, n := range c.new {
+		o, ok := c.old[key]
+		if !ok || !o.requires(scheme) || !n.requires(scheme) {
+			continue
+		}
+		c.add(Change{Action: n.action, Operation: n.operation, Rule: ch.GetId(), Oasdiff: true,
+			Breaking: ch.GetLevel() >= checker.WARN, In: InAction,
+			Document: New, DocumentPointer: "/components/securitySchemes/" + pointerEscaper.Replace(scheme),
+			Message: ch.GetUncolorizedText(localizer)})
+	}
+}
+
+// requires reports whether one of the action's security requirements names a scheme.
+func (v *view) requires(scheme string) bool {
+	for _, requirement := range v.security {
+		if _, ok := requirement[scheme]; ok {
+			return true
+		}
+	}
+	return false
 }
 
 // fromOasdiff turns an oasdiff finding on the projection's path of target t into a Change:
@@ -326,9 +373,12 @@ func (c *comparison) fromOasdiff(ch checker.Change, t target, localizer checker.
 	rule := oasdiffRules[ch.GetId()]
 	out := Change{Action: v.action, Operation: v.operation, Rule: ch.GetId(), Oasdiff: true,
 		Breaking: ch.GetLevel() >= checker.WARN, Status: t.status, Message: ch.GetUncolorizedText(localizer)}
+	if override, ok := levelOverrides[out.Rule]; ok {
+		out.Message += " (breaking here: " + override.why + ")"
+	}
 	args := stringArgs(ch.GetArgs())
 	switch {
-	case t.status == 0 && rule.Area == checker.AreaParameters:
+	case t.status == 0 && parameterRule(rule):
 		out.In = InQuery
 		for _, a := range args {
 			if o.hasParameter(a) || n.hasParameter(a) {

@@ -211,6 +211,41 @@ func TestCompare(t *testing.T) {
 		{name: "a required query parameter became optional", new: []edit{replace(
 			"      required: [action, org_id, quantity]\n", "      required: [action, org_id]\n")},
 			want: []string{"C getpaymentlink query #/properties/quantity request-parameter-became-optional"}},
+		{name: "a query parameter's type changed", new: []edit{replace(
+			"          enum: [getpaymentlink]\n        org_id:\n          $ref: '#/components/schemas/OrgId'\n        quantity:\n          $ref: '#/components/schemas/Quantity'",
+			"          enum: [getpaymentlink]\n        org_id:\n          $ref: '#/components/schemas/OrgId'\n        quantity:\n          type: string")},
+			want: []string{
+				// oasdiff: a widening (a query parameter is a string on the wire); the gate: a changed type.
+				"B getpaymentlink query #/properties/quantity/type request-parameter-type-generalized",
+				// oasdiff files these two under its schema area; they are the query's.
+				"C getpaymentlink query #/properties/quantity/maximum request-parameter-max-unset",
+				"C getpaymentlink query #/properties/quantity/minimum request-parameter-min-unset",
+				"C getpaymentlink query #/properties/quantity/description description-changed",
+			}},
+		{name: "a body member's type widened", new: []edit{replace("    Quantity:\n      type: integer\n", "    Quantity:\n      type: number\n")},
+			want: []string{
+				"B getpaymentlink query #/properties/quantity/type request-parameter-type-generalized",
+				"B updatesubscription request #/properties/quantity/type request-property-type-generalized",
+			}},
+		{name: "a multipleOf set on a query parameter and a body member", new: []edit{replace("      maximum: 10000\n", "      maximum: 10000\n      multipleOf: 5\n")},
+			want: []string{
+				"B getpaymentlink query #/properties/quantity/multipleOf request-parameter-multiple-of-set",
+				"B updatesubscription request #/properties/quantity/multipleOf request-property-multiple-of-set",
+			}},
+		{name: "a plain query parameter's description changed", new: []edit{replace(
+			"      required: true\n      description: The organization's id.\n", "      required: true\n      description: The id of the organization.\n")},
+			want: every("C %s query - description-changed", describe, history)},
+		{name: "the security scheme's HTTP scheme changed", new: []edit{replace("      type: http\n      scheme: bearer\n", "      type: http\n      scheme: basic\n")},
+			want: every("B %s action - api-security-component-http-scheme-changed", cancel, describe, payLink, cardLink, history, updateSub)},
+		{name: "one action requires a second security scheme", new: []edit{
+			replace("  securitySchemes:\n", "  securitySchemes:\n    apiKey:\n      type: apiKey\n      in: header\n      name: X-Key\n"),
+			replace("      security:\n        - bearerAuth: []\n      parameters:\n        - $ref: '#/components/parameters/DescribeAction'",
+				"      security:\n        - bearerAuth: []\n          apiKey: []\n      parameters:\n        - $ref: '#/components/parameters/DescribeAction'"),
+		}, want: []string{
+			// The scheme added to the components is no finding of its own.
+			"B getorganization action - api-security-removed",
+			"C getorganization action - api-security-added",
+		}},
 		{name: "an optional header removed", new: []edit{deleteKey("components", "responses", "Unauthorized", "headers")},
 			want: every("C %s response 401 - optional-response-header-removed", cancel, describe, payLink, cardLink, history, updateSub)},
 	}
@@ -248,6 +283,9 @@ func checkChanges(t *testing.T, old, new *contract.Contract, want []string, docs
 	var got []string
 	for _, c := range r.Changes {
 		got = append(got, summary(c))
+		if !c.InSchema && c.Document == "" {
+			t.Errorf("%s: neither a pointer into the action's schema nor one into a document", summary(c))
+		}
 		if doc, ok := decoded[c.Document]; ok {
 			checkDocumentPointer(t, c, doc)
 		}

@@ -37,7 +37,7 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("contracttest diff", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	format := fs.String("format", "text", "output format: text or json")
-	skipOld := fs.Bool("skip-unloadable-old", false, "when OLD does not load (a version of the contract older than this command reads), say why on stderr and exit 0")
+	skipOld := fs.Bool("skip-unloadable-old", false, "when OLD is read but does not load (a version of the contract older than this command reads), say why on stderr and exit 0 (an OLD that cannot be read is still an error)")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), diffUsage)
 		fs.PrintDefaults()
@@ -71,7 +71,8 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	old, err := loadContract(files[0], stdin)
 	if err != nil {
-		if *skipOld {
+		var unloadable *unloadableError
+		if *skipOld && errors.As(err, &unloadable) {
 			fmt.Fprintf(stderr, "contracttest diff: skipped: OLD %s does not load, so there is nothing to compare NEW with: %v\n", files[0], err)
 			if _, err := loadContract(files[1], stdin); err != nil {
 				fmt.Fprintf(stderr, "contracttest diff: NEW %s: %v\n", files[1], err)
@@ -108,7 +109,9 @@ func runDiff(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitPassed
 }
 
-// loadContract reads and loads a document ("-": standard input).
+// loadContract reads and loads a document ("-": standard input). A document that was read but
+// does not load is an *unloadableError; one that cannot be read is not, so that
+// -skip-unloadable-old never passes a gate whose OLD is a wrong path.
 func loadContract(path string, stdin io.Reader) (*contract.Contract, error) {
 	var data []byte
 	var err error
@@ -120,5 +123,15 @@ func loadContract(path string, stdin io.Reader) (*contract.Contract, error) {
 	if err != nil {
 		return nil, err
 	}
-	return contract.Load(data)
+	c, err := contract.Load(data)
+	if err != nil {
+		return nil, &unloadableError{err}
+	}
+	return c, nil
 }
+
+// unloadableError is a document that was read but that contract.Load refuses.
+type unloadableError struct{ err error }
+
+func (e *unloadableError) Error() string { return e.err.Error() }
+func (e *unloadableError) Unwrap() error { return e.err }

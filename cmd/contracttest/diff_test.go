@@ -61,6 +61,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{"NEW does not load", []string{"diff", same, broken}, 2, "", "contracttest diff: NEW " + broken + ": contract: "},
 		{"OLD does not load", []string{"diff", broken, same}, 2, "", "contracttest diff: OLD " + broken + ": contract: "},
 		{"OLD does not load, skipped", []string{"diff", "-skip-unloadable-old", broken, same}, 0, "", "skipped: OLD " + broken + " does not load"},
+		{"OLD cannot be read, not skipped", []string{"diff", "-skip-unloadable-old", missing, same}, 2, "", "OLD " + missing + ": open " + missing},
 		{"OLD skipped, NEW does not load", []string{"diff", "-skip-unloadable-old", broken, broken}, 2, "", "NEW " + broken},
 	}
 	for _, c := range cases {

@@ -6,6 +6,8 @@
 # The base:
 #   - DIFF_BASE, when set (any commit-ish: main, a tag, a hash);
 #   - else `git merge-base HEAD origin/main`, when origin/main exists and shares history with HEAD;
+#     in a shallow clone whose history does not reach that merge base, it skips and says how to
+#     fetch more;
 #   - else the first commit of HEAD's history (no remote, or a clone without origin/main). In a
 #     shallow clone that is the oldest commit the clone has, which may be HEAD itself: then the
 #     gate compares HEAD with itself and says so (fetch origin/main to gate for real).
@@ -27,11 +29,21 @@ if [[ -n ${DIFF_BASE:-} ]]; then
   how="DIFF_BASE=$DIFF_BASE"
 elif git rev-parse --verify --quiet origin/main >/dev/null && base=$(git merge-base HEAD origin/main 2>/dev/null); then
   how="git merge-base HEAD origin/main"
+elif git rev-parse --verify --quiet origin/main >/dev/null && [[ $(git rev-parse --is-shallow-repository) == true ]]; then
+  # Comparing with origin/main's tip instead would report what main changed since as this
+  # branch's changes, reversed; comparing with HEAD would compare nothing. Say so instead.
+  echo "skipped: origin/main and HEAD share no commit in this shallow clone, so the merge base is unknown;"
+  echo "  fetch more history (git fetch --unshallow origin, or fetch-depth: 0 in actions/checkout) to gate"
+  exit 0
 else
   base=$(git rev-list --max-parents=0 HEAD | tail -n 1)
-  how="the first commit (no origin/main to take a merge base with)"
+  why="no origin/main to take a merge base with"
+  if git rev-parse --verify --quiet origin/main >/dev/null; then
+    why="origin/main shares no history with HEAD"
+  fi
+  how="the first commit ($why)"
   if [[ $(git rev-parse --is-shallow-repository) == true ]]; then
-    how="the oldest commit of this shallow clone (no origin/main to take a merge base with)"
+    how="the oldest commit of this shallow clone ($why)"
   fi
 fi
 short=$(git rev-parse --short "$base")
