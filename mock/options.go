@@ -3,6 +3,8 @@ package mock
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -52,6 +54,35 @@ type Options struct {
 	// Latency delays every answer of the billing API and the hosted pages by a duration drawn
 	// uniformly from [Latency.Min, Latency.Max]; the zero value adds none.
 	Latency Latency
+	// Proxy, when set, makes the Server a validating proxy of another implementation instead of
+	// the mock (billing-mock -proxy).
+	Proxy *Proxy
+}
+
+// Proxy configures the validating proxy. The billing API goes to Upstream, each request and
+// answer validated against the contract; the Server answers GET and DELETE /_mock/violations,
+// GET /_mock/requests (the exchanges, with their violations) and the dashboard itself, and
+// forwards every other request (hosted pages, links, the test-support protocol) untouched.
+type Proxy struct {
+	// Upstream is the implementation's base URL (http or https).
+	Upstream *url.URL
+	// Enforce turns an answer that breaks the contract into a 502 contract_violation; otherwise
+	// (report mode) every answer passes through unchanged.
+	Enforce bool
+	// Transport sends the forwarded requests; nil means a dedicated keep-alive transport.
+	Transport http.RoundTripper
+	// Timeout bounds each upstream exchange (a 504 upstream_timeout past it); 0 means 25 s.
+	Timeout time.Duration
+	// Roles are the role variables of the contract scenarios (token, member_token,
+	// outsider_token, org, fresh_org, outsider_org) and their values: reports name a role's token
+	// by its role (owner, member, outsider), any other token by a short hash, and the recorder
+	// writes both roles' tokens and organizations as the variables.
+	Roles map[string]string
+	// RecordDir, when set, is where each observed flow is written as a contract scenario
+	// (billing-mock -record; see Server.Close).
+	RecordDir string
+	// RecordIdle ends a flow that saw no request for that long; 0 means 30 s.
+	RecordIdle time.Duration
 }
 
 // The defaults of Options (and of billing-mock's flags).

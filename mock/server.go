@@ -32,7 +32,9 @@ import (
 	"github.com/cloudplans/billing-mock/mock/internal/examples"
 	"github.com/cloudplans/billing-mock/mock/internal/link"
 	"github.com/cloudplans/billing-mock/mock/internal/pages"
+	"github.com/cloudplans/billing-mock/mock/internal/proxy"
 	"github.com/cloudplans/billing-mock/mock/internal/query"
+	"github.com/cloudplans/billing-mock/mock/internal/recorder"
 	"github.com/cloudplans/billing-mock/mock/internal/scenario"
 	"github.com/cloudplans/billing-mock/mock/internal/session"
 	"github.com/cloudplans/billing-mock/mock/internal/writer"
@@ -47,6 +49,9 @@ type Server struct {
 	query    query.Reader
 	logger   *slog.Logger
 	latency  Latency
+	// proxy and recorder are set in proxy mode (Options.Proxy) only.
+	proxy    *proxy.Handler
+	recorder *recorder.Recorder
 }
 
 // handler answers one request of the route table, given the request's record.
@@ -110,7 +115,14 @@ func New(opts Options) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
-	s.mux = s.mount(s.routeTable(c, ctl, pg, dash))
+	if opts.Proxy == nil {
+		s.mux = s.mount(s.routeTable(c, ctl, pg, dash))
+		return s, nil
+	}
+	if err := s.newProxy(opts.Proxy, s.api.Validator, dash); err != nil {
+		return nil, err
+	}
+	s.mux = s.mount(s.proxyRouteTable(ctl, dash))
 	return s, nil
 }
 
@@ -195,7 +207,9 @@ func (s *Server) mount(routes []route) *http.ServeMux {
 			mux.Handle(rt.path, h)
 		}
 	}
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.unrouted(w.(*recording), r) }))
+	if !slices.ContainsFunc(routes, func(rt route) bool { return rt.path == "/" }) {
+		mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.unrouted(w.(*recording), r) }))
+	}
 	return mux
 }
 
@@ -296,6 +310,7 @@ func (s *Server) end(rw *recording, r *http.Request, start time.Time) {
 			Action: rec.Action, Org: rec.Org, Status: status,
 			DurationMS:  float64(elapsed.Microseconds()) / 1000,
 			RequestBody: rec.RequestBody, ResponseBody: rw.Body(), // Add keeps or copies them
+			Violations: rec.Violations,
 		})
 	}
 	if v != nil {

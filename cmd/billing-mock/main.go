@@ -83,6 +83,9 @@ type config struct {
 	maxHeaderBytes  int
 	validationCache int
 	headerTimeout   time.Duration
+	// The validating proxy and recording.
+	proxy, proxyMode, proxyRoles, record string
+	recordIdle                           time.Duration
 }
 
 // addrEnv names the environment variable that sets the listen address when -addr is not given.
@@ -120,8 +123,13 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.DurationVar(&c.headerTimeout, "read-header-timeout", 5*time.Second, "time a client has to send the request line and headers (slow clients are cut off)")
 	fs.IntVar(&c.validationCache, "validation-cache", mock.DefaultValidationCache, "valid verdicts of request and answer validation remembered, keyed by every input of the validation (0: off)")
 	fs.StringVar(&c.latency, "latency", "", "delay every billing API answer and hosted page: a duration (250ms) or a range (100ms-800ms)")
+	fs.StringVar(&c.proxy, "proxy", "", "be a validating proxy of the billing API at this base URL instead of the mock: every request and answer is validated per action (GET /_mock/violations, the journal, the dashboard); hosted pages and other paths pass through")
+	fs.StringVar(&c.proxyMode, "proxy-mode", "report", "with -proxy: report (answers pass through unchanged, with a Contract-Violations: N header) or enforce (an answer that breaks the contract becomes a 502 contract_violation)")
+	fs.StringVar(&c.proxyRoles, "proxy-roles", "", "with -proxy: a YAML file of the roles (contracttest's -config keys: token, member_token, outsider_token, org, fresh_org, outsider_org; default: the mock's seed), to name tokens by role in reports and to record them as variables")
+	fs.StringVar(&c.record, "record", "", "with -proxy: write each flow (the consecutive requests of one token on one organization in one session) into this directory as a contract scenario; a flow is written when its session sends another token or organization or resets, after -record-idle without a request, and at shutdown")
+	fs.DurationVar(&c.recordIdle, "record-idle", 30*time.Second, "with -record: a session quiet for this long has its flow written")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n\nServes a stateful mock of the Cloud Plans billing API.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n\nServes a stateful mock of the Cloud Plans billing API, or, with -proxy URL, validates the traffic to another implementation.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -143,6 +151,12 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	if c.validationCache < 0 {
 		return c, errors.New("-validation-cache must be 0 (off) or more")
 	}
+	if c.proxy == "" && (c.record != "" || c.proxyRoles != "" || c.proxyMode != "report") {
+		return c, errors.New("-proxy-mode, -proxy-roles and -record need -proxy URL")
+	}
+	if c.recordIdle <= 0 {
+		return c, errors.New("-record-idle must be positive")
+	}
 	if c.logFormat != "text" && c.logFormat != "json" {
 		return c, fmt.Errorf("-log-format must be text or json, not %q", c.logFormat)
 	}
@@ -151,7 +165,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 
 // runEnv parses flags (getenv is the environment), builds the mock, serves until ctx ends, then
 // shuts down within 3 s.
-func runEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func runEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
 	c, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err
@@ -210,10 +224,20 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		opts.Logger = slog.New(h)
 	}
+	if c.proxy != "" {
+		if opts.Proxy, err = proxyOptions(c); err != nil {
+			return err
+		}
+	}
 	srv, err := mock.New(opts)
 	if err != nil {
 		return err
 	}
+	defer func() {
+		if cerr := srv.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("-record: %w", cerr)
+		}
+	}()
 	ln, err := net.Listen("tcp", c.addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -227,7 +251,13 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		MaxHeaderBytes:    c.maxHeaderBytes,
 	}
 	base := "http://" + ln.Addr().String()
-	if c.quiet {
+	if opts.Proxy != nil {
+		fmt.Fprintf(stdout, "billing-mock validating proxy of %s (%s mode) listening on %s\nViolations: %s/_mock/violations   Dashboard: %s/_mock/\n",
+			opts.Proxy.Upstream.Redacted(), c.proxyMode, base, base, base)
+		if c.record != "" {
+			fmt.Fprintf(stdout, "Recording flows into %s\n", c.record)
+		}
+	} else if c.quiet {
 		fmt.Fprintf(stdout, "billing-mock listening on %s\n", base)
 	} else {
 		printBanner(stdout, base, seedName, opts.Seed)

@@ -55,37 +55,46 @@ const (
 	UnsupportedMediaType Code = "unsupported_media_type"
 	// 500: the mock failed.
 	Internal Code = "internal_error"
+	// 502 and 504: the validating proxy (billing-mock -proxy) could not pass an answer on.
+	UpstreamUnreachable    Code = "upstream_unreachable"
+	ContractViolation      Code = "contract_violation"
+	UpstreamAnswerTooLarge Code = "upstream_answer_too_large"
+	UpstreamTimeout        Code = "upstream_timeout"
 )
 
 // statuses is the table: each code's HTTP status.
 var statuses = map[Code]int{
-	MissingAction:        400,
-	UnknownAction:        400,
-	MissingParameter:     400,
-	InvalidParameter:     400,
-	InvalidQuantity:      400,
-	ConflictingParameter: 400,
-	InvalidJSON:          400,
-	InvalidCard:          400,
-	InvalidFixture:       400,
-	MissingToken:         401,
-	InvalidToken:         401,
-	Forbidden:            403,
-	NotFound:             404,
-	OrgNotFound:          404,
-	LinkNotFound:         404,
-	FaultNotFound:        404,
-	ScenarioNotFound:     404,
-	MethodNotAllowed:     405,
-	SubscriptionExists:   409,
-	NoActiveSubscription: 409,
-	LinkClosed:           409,
-	TooManyFaults:        409,
-	LinkExpired:          410,
-	PayloadTooLarge:      413,
-	URITooLong:           414,
-	UnsupportedMediaType: 415,
-	Internal:             500,
+	MissingAction:          400,
+	UnknownAction:          400,
+	MissingParameter:       400,
+	InvalidParameter:       400,
+	InvalidQuantity:        400,
+	ConflictingParameter:   400,
+	InvalidJSON:            400,
+	InvalidCard:            400,
+	InvalidFixture:         400,
+	MissingToken:           401,
+	InvalidToken:           401,
+	Forbidden:              403,
+	NotFound:               404,
+	OrgNotFound:            404,
+	LinkNotFound:           404,
+	FaultNotFound:          404,
+	ScenarioNotFound:       404,
+	MethodNotAllowed:       405,
+	SubscriptionExists:     409,
+	NoActiveSubscription:   409,
+	LinkClosed:             409,
+	TooManyFaults:          409,
+	LinkExpired:            410,
+	PayloadTooLarge:        413,
+	URITooLong:             414,
+	UnsupportedMediaType:   415,
+	Internal:               500,
+	UpstreamUnreachable:    502,
+	ContractViolation:      502,
+	UpstreamAnswerTooLarge: 502,
+	UpstreamTimeout:        504,
 }
 
 // Status is the HTTP status an answer with the code has; a code not in the table is a 500.

@@ -29,6 +29,9 @@ import (
 //go:embed dashboard.html
 var dashboardHTML string
 
+//go:embed violations.html
+var violationsHTML string
+
 // Handler answers the dashboard. Make one with New.
 type Handler struct {
 	// Sessions holds the sessions it shows and changes.
@@ -39,12 +42,27 @@ type Handler struct {
 	CORS *cors.Policy
 	// Links is where the links it shows point, and the mock's own origin.
 	Links link.Base
-	tmpl  *template.Template
+	// Violations, when set (billing-mock -proxy), is what the validating proxy found: the
+	// dashboard shows it in a section of its own.
+	Violations Violations
+	tmpl       *template.Template
 }
+
+// Violations is what the dashboard shows of the validating proxy's findings: one summary line per
+// action and the most recent exchanges that broke the contract, each as one line.
+type Violations interface {
+	Lines(recent int) (summary, exchanges []string)
+}
+
+// violationsShown is how many recent exchanges with violations the dashboard shows.
+const violationsShown = 20
 
 // New returns the dashboard's handler, its template parsed.
 func New(sessions *session.Store, scenarios *scenario.Book, policy *cors.Policy, links link.Base) (*Handler, error) {
 	t, err := template.New("dashboard").Parse(dashboardHTML)
+	if err == nil {
+		t, err = t.Parse(violationsHTML)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("parse the dashboard's template: %w", err)
 	}
@@ -88,6 +106,9 @@ type dashView struct {
 	Links                                                    []dashLink
 	Faults                                                   []dashFault
 	Requests                                                 []dashRequest
+	// Proxy: the validating proxy's section shows, with its lines.
+	Proxy                        bool
+	ViolationSummary, Violations []string
 }
 
 type dashOrg struct {
@@ -205,6 +226,10 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, sess *session.S
 	v.RefreshURL = dashboardURL(Path, id, nil)
 	if fill {
 		h.fill(&v, r, sess)
+	}
+	if h.Violations != nil {
+		v.Proxy = true
+		v.ViolationSummary, v.Violations = h.Violations.Lines(violationsShown)
 	}
 	var buf bytes.Buffer
 	if err := h.tmpl.ExecuteTemplate(&buf, "dashboard", v); err != nil {

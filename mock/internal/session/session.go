@@ -18,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
@@ -165,6 +166,8 @@ type Record struct {
 	RequestBody []byte
 	// Dropped: a fault closed the connection without an answer.
 	Dropped bool
+	// Violations are what the validating proxy found wrong with the exchange, tokens redacted.
+	Violations []Violation
 
 	store *Store
 	id    string
@@ -273,6 +276,16 @@ type Entry struct {
 	ResponseBody BodyText  `json:"response_body"`
 	// Truncated says that a body, the path or the query string was cut at JournalBodyLimit bytes.
 	Truncated bool `json:"truncated"`
+	// Violations are the ways the request and its answer break the contract, as the validating
+	// proxy (billing-mock -proxy) found them; the mock's own entries have none.
+	Violations []Violation `json:"violations,omitempty"`
+}
+
+// Violation is one way an exchange the validating proxy passed on breaks the contract: a problem
+// of the request (Side "request") or of the upstream's answer (Side "response").
+type Violation struct {
+	Side string `json:"side"`
+	contract.Problem
 }
 
 // Journal is a session's bounded ring of recent requests.

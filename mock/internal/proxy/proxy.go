@@ -1,0 +1,378 @@
+// Package proxy is billing-mock's validating proxy (-proxy URL): it forwards the billing API to
+// an upstream implementation and validates each request and each answer, per action, with the
+// contract.Validator the mock uses.
+//
+// An answer passes through with its status, headers and body unchanged (ModeReport), apart from a
+// Contract-Violations header that counts the problems found and the CORS headers, which are the
+// proxy's own policy's; in ModeEnforce an answer that breaks the contract becomes a 502
+// contract_violation envelope that names the problems. The proxy answers itself, with the mock's
+// envelope, a body over the mock's limit (413), an upstream it cannot reach (502
+// upstream_unreachable), one that does not answer within Timeout (504 upstream_timeout) and an
+// answer over MaxAnswerBytes (502 upstream_answer_too_large).
+//
+// Everything that is not the billing API (the hosted pages, links, the test-support calls the
+// proxy does not answer itself) is forwarded untouched and not validated. Tokens never leave the
+// proxy in what it reports: the Log and the journal name a token by its role (Redactor).
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/internal/strictjson"
+	"github.com/cloudplans/billing-mock/mock/errcode"
+	"github.com/cloudplans/billing-mock/mock/internal/body"
+	"github.com/cloudplans/billing-mock/mock/internal/query"
+	"github.com/cloudplans/billing-mock/mock/internal/session"
+	"github.com/cloudplans/billing-mock/mock/internal/writer"
+)
+
+// Mode says what the proxy does with an answer that breaks the contract.
+type Mode string
+
+const (
+	// ModeReport passes every answer on unchanged and reports its violations.
+	ModeReport Mode = "report"
+	// ModeEnforce turns an answer that breaks the contract into a 502 contract_violation.
+	ModeEnforce Mode = "enforce"
+)
+
+// ParseMode reads -proxy-mode.
+func ParseMode(s string) (Mode, error) {
+	switch Mode(s) {
+	case ModeReport, ModeEnforce:
+		return Mode(s), nil
+	}
+	return "", fmt.Errorf("want report or enforce, not %q", s)
+}
+
+// ViolationsHeader is the header of every answer of the proxy: the number of violations found in
+// the request and its answer (the list is in the journal and GET /_mock/violations).
+const ViolationsHeader = "Contract-Violations"
+
+// DefaultTimeout bounds one upstream exchange: below billing-mock's 30 s write timeout, so that
+// the proxy's 504 reaches the client before the server gives up on it.
+const DefaultTimeout = 25 * time.Second
+
+// MaxAnswerBytes is the largest upstream answer the proxy reads (and validates).
+const MaxAnswerBytes = 16 << 20
+
+// Handler is the validating proxy. Its fields are its dependencies; Upstream, Validator, Log and
+// Redactor are required.
+type Handler struct {
+	// Upstream is the base URL requests are forwarded to; its path, if any, prefixes theirs.
+	Upstream *url.URL
+	// Mode is ModeReport or ModeEnforce ("" is ModeReport).
+	Mode Mode
+	// Validator validates requests and answers against the contract.
+	Validator *contract.Validator
+	// Transport sends the forwarded requests; nil means a dedicated http.Transport.
+	Transport http.RoundTripper
+	// Timeout bounds each upstream exchange; 0 means DefaultTimeout.
+	Timeout time.Duration
+	// Log collects the violations of every billing API exchange.
+	Log *Log
+	// Redactor names tokens by their role in what the proxy reports.
+	Redactor *Redactor
+	// Observer, when set, sees every exchange (the recorder of -record).
+	Observer Observer
+	// Logger gets a line for each upstream failure; nil logs nothing.
+	Logger *slog.Logger
+	// Query reads query strings.
+	Query query.Reader
+}
+
+// Observer sees each exchange the proxy passed on, after its answer was written.
+type Observer interface {
+	Observe(x *Exchange)
+}
+
+// Exchange is one forwarded request and the answer the client got, as an Observer sees it. It
+// holds the token in the clear (the recorder maps it to a role variable); nothing the proxy
+// reports holds it.
+type Exchange struct {
+	Time    time.Time
+	Session string
+	Method  string
+	Path    string
+	Query   string
+	// Header is the request's header as the client sent it.
+	Header http.Header
+	Body   []byte
+	// Oversize is the size of a body over the limit, which the proxy refused unread (a 413).
+	Oversize int64
+	// Own: the answer is the proxy's own 5xx (an upstream that failed, an enforced violation),
+	// not one the upstream gave.
+	Own bool
+	// Token is the request's bearer token ("" when none).
+	Token, Action, Org string
+	Status             int
+	Answer             []byte
+	// API: the request was to the billing API (and validated).
+	API bool
+}
+
+// NewTransport is the transport a Handler uses when none is given: keep-alive connections to one
+// upstream, as many idle ones as a busy client keeps open.
+func NewTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil, // the upstream is named on the command line; no environment proxy
+		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// Serve forwards one request. Billing API requests (under /v1/) are validated with their answers;
+// the others are passed on as they are.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Record) {
+	api := strings.HasPrefix(r.URL.Path, "/v1/")
+	q := h.Query.Of(r.URL.RawQuery)
+	x := &Exchange{Session: rec.SessionID(), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		Header: r.Header, API: api, Action: q.Get("action"), Org: q.Get("org_id")}
+	x.Token, _ = contract.BearerToken(r.Header.Get("Authorization"))
+	if api {
+		rec.Action, rec.Org = x.Action, x.Org
+	}
+	raw, e := body.Read(r)
+	if e != nil {
+		x.Oversize = max(r.ContentLength, body.Limit+1)
+		h.refuse(w, x, rec, e, nil)
+		return
+	}
+	x.Body = raw
+	if x.Org == "" && len(raw) > 0 {
+		x.Org = bodyOrg(raw)
+	}
+	if api {
+		rec.RequestBody, rec.Org = raw, x.Org
+	}
+	action := x.Action
+	var op *contract.Operation
+	var found []session.Violation
+	if api {
+		rec.Action, rec.Org = action, x.Org
+		var rerr error
+		op, rerr = h.Validator.Contract().Find(r.Method, r.URL.Path)
+		if rerr == nil {
+			found = h.sideProblems("request", h.Validator.ValidateRequest(r.Context(), op, r, raw))
+		}
+	}
+	resp, answer, e := h.forward(r, raw)
+	if e != nil {
+		h.refuse(w, x, rec, e, found)
+		return
+	}
+	if api {
+		in := contract.Response{Method: r.Method, Path: r.URL.Path, Action: action, Status: resp.StatusCode, Header: resp.Header, Body: answer}
+		var verr error
+		if op != nil && resp.StatusCode == http.StatusOK && (action == "getpaymentlink" || action == "getupdatecardlink") {
+			verr = op.ValidateResponse(r.Context(), in) // a new link each time: not worth a cache slot
+		} else {
+			verr = h.Validator.ValidateResponse(r.Context(), op, in)
+		}
+		answerProblems := h.sideProblems("response", verr)
+		found = append(found, answerProblems...)
+		found = h.Redactor.Violations(found, r.Header.Get("Authorization"), x.Token)
+		if h.mode() == ModeEnforce && len(answerProblems) > 0 {
+			h.refuse(w, x, rec, violationError(resp.StatusCode, found), found)
+			return
+		}
+	}
+	dst := w.Header()
+	for k, vs := range resp.Header {
+		if hopByHop(k) || strings.HasPrefix(k, "Access-Control-") || k == "Content-Length" {
+			continue
+		}
+		dst[k] = append(dst[k], vs...)
+	}
+	dst.Set("Content-Length", strconv.Itoa(len(answer)))
+	dst.Set(ViolationsHeader, strconv.Itoa(len(found)))
+	w.WriteHeader(resp.StatusCode)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(answer)
+	}
+	x.Status, x.Answer = resp.StatusCode, answer
+	h.done(rec, x, found)
+}
+
+// refuse answers with the proxy's own envelope e (a 413, a 502 or a 504), counting found.
+func (h *Handler) refuse(w http.ResponseWriter, x *Exchange, rec *session.Record, e *errcode.Error, found []session.Violation) {
+	w.Header().Set(ViolationsHeader, strconv.Itoa(len(found)))
+	writer.Error(w, e)
+	x.Status, x.Answer, x.Own = e.Status(), e.Body(), e.Status() >= 500
+	h.done(rec, x, found)
+}
+
+// done notes an exchange's violations in the record (for the journal) and the Log, and shows it
+// to the Observer.
+func (h *Handler) done(rec *session.Record, x *Exchange, found []session.Violation) {
+	x.Time = time.Now()
+	if x.API {
+		rec.Violations = found
+		h.Log.Add(Entry{Time: x.Time.UTC(), Session: x.Session, Method: x.Method, Path: x.Path, Action: x.Action,
+			Org: x.Org, Token: h.Redactor.Name(x.Token), Status: x.Status, Violations: found})
+	}
+	if h.Observer != nil {
+		h.Observer.Observe(x)
+	}
+}
+
+// forward sends the request to the upstream and reads its whole answer.
+func (h *Handler) forward(r *http.Request, raw []byte) (*http.Response, []byte, *errcode.Error) {
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
+	defer cancel()
+	target := *h.Upstream
+	target.Path = strings.TrimSuffix(h.Upstream.Path, "/") + r.URL.Path
+	target.RawPath = ""
+	target.RawQuery = r.URL.RawQuery
+	var rd io.Reader
+	if len(raw) > 0 || r.ContentLength > 0 {
+		rd = bytes.NewReader(raw) // a GET with a body too: the docs show describe with one
+	}
+	out, err := http.NewRequestWithContext(ctx, r.Method, target.String(), rd)
+	if err != nil {
+		return nil, nil, errcode.New(errcode.UpstreamUnreachable, "the proxy could not build the upstream request: "+err.Error())
+	}
+	for k, vs := range r.Header {
+		if !hopByHop(k) && !connectionListed(r.Header, k) {
+			out.Header[k] = vs
+		}
+	}
+	if _, ok := out.Header["User-Agent"]; !ok {
+		out.Header["User-Agent"] = nil // net/http would add its own
+	}
+	addForwarded(out.Header, r)
+	transport := h.Transport
+	if transport == nil {
+		transport = http.DefaultTransport
+	}
+	resp, err := transport.RoundTrip(out)
+	if err != nil {
+		return nil, nil, h.upstreamError(ctx, r, err)
+	}
+	defer resp.Body.Close()
+	answer, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
+	if err != nil {
+		return nil, nil, h.upstreamError(ctx, r, err)
+	}
+	if len(answer) > MaxAnswerBytes {
+		return nil, nil, errcode.New(errcode.UpstreamAnswerTooLarge, fmt.Sprintf("the upstream's answer is over %d bytes, the most the proxy reads", MaxAnswerBytes))
+	}
+	return resp, answer, nil
+}
+
+// upstreamError is the envelope for a failed upstream exchange: a 504 past the timeout, a 502
+// otherwise. A client that went away gets nothing (net/http drops the connection).
+func (h *Handler) upstreamError(ctx context.Context, r *http.Request, err error) *errcode.Error {
+	if r.Context().Err() != nil {
+		panic(http.ErrAbortHandler)
+	}
+	host := h.Upstream.Host
+	if h.Logger != nil {
+		h.Logger.Warn("upstream failed", slog.String("upstream", host), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return errcode.New(errcode.UpstreamTimeout, fmt.Sprintf("the upstream %s did not answer within the proxy's timeout", host))
+	}
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // the URL holds the query string; the host is said once
+	}
+	return errcode.New(errcode.UpstreamUnreachable, fmt.Sprintf("the upstream %s could not be reached: %v", host, err))
+}
+
+// sideProblems turns a validation error into violations of one side ("request" or "response").
+func (h *Handler) sideProblems(side string, err error) []session.Violation {
+	if err == nil {
+		return nil
+	}
+	var verr *contract.ValidationError
+	if !errors.As(err, &verr) {
+		return []session.Violation{{Side: side, Problem: contract.Problem{Kind: contract.Invalid, Got: err.Error()}}}
+	}
+	out := make([]session.Violation, len(verr.Problems))
+	for i, p := range verr.Problems {
+		out[i] = session.Violation{Side: side, Problem: p}
+	}
+	return out
+}
+
+// violationError is the enforce mode's 502: the upstream's status and every problem found.
+func violationError(status int, found []session.Violation) *errcode.Error {
+	var msgs []string
+	for _, v := range found {
+		msgs = append(msgs, v.Side+" "+v.String())
+	}
+	return errcode.New(errcode.ContractViolation, fmt.Sprintf("the upstream's %d answer breaks the contract: %s", status, strings.Join(msgs, "; ")))
+}
+
+// hopByHopHeaders are the headers of one connection (RFC 9110, section 7.6.1), never forwarded.
+var hopByHopHeaders = map[string]bool{
+	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+}
+
+func hopByHop(k string) bool { return hopByHopHeaders[k] }
+
+// connectionListed reports whether the Connection header names k (a hop-by-hop header too).
+func connectionListed(h http.Header, k string) bool {
+	for _, v := range h["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if http.CanonicalHeaderKey(strings.TrimSpace(f)) == k {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// addForwarded appends the client's address to X-Forwarded-For and says which host and scheme it
+// asked for (X-Forwarded-Host, X-Forwarded-Proto), as httputil.ReverseProxy does.
+func addForwarded(h http.Header, r *http.Request) {
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if prior := h["X-Forwarded-For"]; len(prior) > 0 {
+			ip = strings.Join(prior, ", ") + ", " + ip
+		}
+		h.Set("X-Forwarded-For", ip)
+	}
+	h.Set("X-Forwarded-Host", r.Host)
+	proto := "http"
+	if r.TLS != nil {
+		proto = "https"
+	}
+	h.Set("X-Forwarded-Proto", proto)
+}
+
+// bodyOrg is the org_id member of a JSON body, "" when there is none.
+func bodyOrg(raw []byte) string {
+	members, err := contract.ParseObject(raw)
+	if err != nil {
+		return ""
+	}
+	v, ok := members["org_id"]
+	if !ok {
+		return ""
+	}
+	s, _ := strictjson.String(v) // "" unless a string
+	return s
+}
