@@ -53,7 +53,7 @@ func Execute(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, fmt.Errorf("contracttest: %w", err)
 	}
-	r := &runner{opts: opts, roles: opts.Roles.withDefaults(), contract: c, runID: opts.RunID, cov: newCoverageSet()}
+	r := &runner{opts: opts, roles: opts.Roles.WithDefaults(), contract: c, runID: opts.RunID, cov: newCoverageSet()}
 	if r.runID == "" {
 		var b [4]byte
 		_, _ = rand.Read(b[:])

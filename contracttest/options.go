@@ -32,8 +32,8 @@ func DefaultRoles() Roles {
 	}
 }
 
-// withDefaults fills every empty role from DefaultRoles.
-func (r Roles) withDefaults() Roles {
+// WithDefaults fills every empty role from DefaultRoles.
+func (r Roles) WithDefaults() Roles {
 	d := DefaultRoles()
 	for _, p := range []struct{ v, def *string }{
 		{&r.Token, &d.Token}, {&r.MemberToken, &d.MemberToken}, {&r.OutsiderToken, &d.OutsiderToken},
@@ -75,4 +75,7 @@ type Options struct {
 	RunID string
 	// Client sends the requests; nil means a new client (no overall timeout: Timeout applies).
 	Client *http.Client
+	// Hooks perform state steps from Go; each non-nil func supplies its capability and wins over
+	// the test-support protocol (GET /_mock/health) for it.
+	Hooks Hooks
 }
