@@ -126,12 +126,12 @@ func NewWebhook(store *billing.Store, secret []byte, opts WebhookOptions) (*Webh
 	return h, nil
 }
 
-// event is the webhook's body. Members it does not know are ignored: providers add some.
-type event struct {
-	ID         string `json:"id"`
-	Type       string `json:"type"`
-	LinkID     string `json:"link_id"`
-	PaymentExp string `json:"payment_exp"`
+// Event is the webhook's body. Members it does not know are ignored: providers add some.
+type Event struct {
+	ID         string            `json:"id"`                    // the same for every delivery of one event
+	Type       billing.EventType `json:"type"`                  // checkout.completed, checkout.declined, card_update.completed, card_update.declined
+	LinkID     string            `json:"link_id"`               // the last path segment of the link
+	PaymentExp string            `json:"payment_exp,omitempty"` // the card's expiry, YYYY-MM, for a completion
 }
 
 type applied struct {
@@ -163,14 +163,14 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		reply.Error(w, http.StatusUnauthorized, "invalid_signature", err.Error())
 		return
 	}
-	var ev event
+	var ev Event
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&ev); err != nil || dec.More() {
 		reply.Error(w, http.StatusBadRequest, "invalid_json", "the event is not one JSON object")
 		return
 	}
 	dup, err := h.billing.ApplyPaymentEvent(r.Context(), billing.PaymentEvent{
-		ID: ev.ID, Type: billing.EventType(ev.Type), LinkID: ev.LinkID, PaymentExp: ev.PaymentExp,
+		ID: ev.ID, Type: ev.Type, LinkID: ev.LinkID, PaymentExp: ev.PaymentExp,
 	})
 	if err != nil {
 		status, code := refusalStatus(err)
