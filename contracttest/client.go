@@ -29,8 +29,9 @@ type outgoing struct {
 	Query  url.Values
 	Header http.Header
 	Body   []byte
-	// bodyNote replaces the body in the curl command when it is too long to show.
-	bodyNote string
+	// padded says that Body is paddedBody(len(Body)): the curl command makes it with head and tr
+	// and pipes it to curl, for a shell argument cannot hold a body over 1 MiB.
+	padded bool
 }
 
 // answer is what the target answered.
@@ -48,17 +49,21 @@ type client struct {
 	session string
 }
 
-// parseBaseURL checks a base URL: absolute http(s), with a host, no query or fragment.
+// parseBaseURL checks a base URL: absolute http(s), with a host, no query or fragment. A URL
+// without a scheme ("127.0.0.1:8080", "localhost:8080/api") gets the URL it probably meant.
 func parseBaseURL(raw string) (*url.URL, error) {
 	if raw == "" {
 		return nil, errors.New("a base URL is required (-base-url http://127.0.0.1:8080)")
+	}
+	if !strings.Contains(raw, "://") {
+		return nil, fmt.Errorf("base URL %q has no scheme: did you mean http://%s?", raw, raw)
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("base URL %q: %w", raw, err)
 	}
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("base URL %q: expected http://host[:port][/prefix]", raw)
+		return nil, fmt.Errorf("base URL %q: expected http://host[:port][/prefix] or https://…", raw)
 	}
 	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
 		return nil, fmt.Errorf("base URL %q: no query, fragment or user info", raw)
@@ -131,9 +136,13 @@ func (c *client) headers(o *outgoing) http.Header {
 	return h
 }
 
-// curl renders the request as a curl command that reproduces it.
+// curl renders the request as a shell command that reproduces it: a curl command, with a padded
+// body made by a pipe in front of it.
 func (c *client) curl(o *outgoing) string {
 	var b strings.Builder
+	if o.padded {
+		fmt.Fprintf(&b, `{ printf '%s'; head -c %d /dev/zero | tr '\0' x; printf '%s'; } | `, paddingOpen, len(o.Body)-len(paddingOpen)-len(paddingClose), paddingClose)
+	}
 	b.WriteString("curl -sS -i -X ")
 	b.WriteString(o.Method)
 	b.WriteString(" ")
@@ -146,11 +155,10 @@ func (c *client) curl(o *outgoing) string {
 		}
 	}
 	switch {
-	case o.bodyNote != "":
-		b.WriteString(" --data-binary ")
-		b.WriteString(o.bodyNote)
+	case o.padded:
+		b.WriteString(" --data-binary @-")
 	case o.Body != nil:
-		b.WriteString(" --data-raw ")
+		b.WriteString(" --data-binary ")
 		b.WriteString(shellQuote(string(o.Body)))
 	}
 	return b.String()
@@ -183,9 +191,11 @@ func jsonBody(v any) ([]byte, error) {
 	return data, nil
 }
 
+// A padded body is {"padding":"xxx…"}.
+const paddingOpen, paddingClose = `{"padding":"`, `"}`
+
 // paddedBody is a JSON object of exactly n bytes (n >= 16).
 func paddedBody(n int) []byte {
-	const open, closing = `{"padding":"`, `"}`
-	pad := n - len(open) - len(closing)
-	return slices.Concat([]byte(open), bytes.Repeat([]byte("x"), pad), []byte(closing))
+	pad := n - len(paddingOpen) - len(paddingClose)
+	return slices.Concat([]byte(paddingOpen), bytes.Repeat([]byte("x"), pad), []byte(paddingClose))
 }

@@ -1,6 +1,7 @@
 package contracttest
 
 import (
+	"context"
 	"io/fs"
 	"net/http"
 	"regexp"
@@ -76,6 +77,16 @@ type Options struct {
 	// Client sends the requests; nil means a new client (no overall timeout: Timeout applies).
 	Client *http.Client
 	// Hooks perform state steps from Go; each non-nil func supplies its capability and wins over
-	// the test-support protocol (GET /_mock/health) for it.
+	// HookCommand and the test-support protocol (GET /_mock/health) for it.
 	Hooks Hooks
+	// HookCommand is a shell command (run with sh -c) that performs state steps: the -hook
+	// protocol of FORMAT.md, "Provider states". It wins over the test-support protocol for each
+	// capability it lists.
+	HookCommand string
+	// Level is the conformance level reported: LevelDocs reports only the findings against the
+	// docs; "" reports the docs and the decisions of this contract.
+	Level Level
+
+	// replay, in tests, sends each step's request by running its reproduce command instead.
+	replay func(ctx context.Context, command string) (*answer, error)
 }

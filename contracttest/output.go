@@ -14,7 +14,8 @@ import (
 // rows of the coverage table and the scenarios' descriptions.
 func WriteText(w io.Writer, rep *Report, verbose bool) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "contract suite against %s (control API: %s)\n", rep.BaseURL, yesNo(rep.Control))
+	fmt.Fprintf(&b, "contract suite against %s (level: %s; test-support protocol: %s; scenarios isolated: %s)\n", rep.BaseURL, rep.Level, yesNo(rep.Control), yesNo(rep.Isolated))
+	fmt.Fprintf(&b, "capabilities: %s\n", capabilityText(rep.Capabilities))
 	for _, sc := range rep.Scenarios {
 		switch sc.Outcome {
 		case Passed:
@@ -43,8 +44,14 @@ func WriteText(w io.Writer, rep *Report, verbose bool) error {
 		fmt.Fprintf(&b, "  %s %-5s %-38s %-20s %d\n", mark, row.Method, row.Path, row.Action, row.Status)
 	}
 	fmt.Fprintf(&b, "  %d of %d pairs exercised (%.1f%%)\n", rep.Coverage.Exercised, rep.Coverage.Total, rep.Coverage.Percent)
+	for _, h := range rep.Hints {
+		fmt.Fprintf(&b, "HINT  %s\n", h)
+	}
 	for _, e := range rep.Errors {
 		fmt.Fprintf(&b, "ERROR %s\n", e)
+	}
+	if line := levelText(rep); line != "" {
+		b.WriteString(line + "\n")
 	}
 	fmt.Fprintf(&b, "%d passed, %d failed, %d skipped\n", rep.Passed, rep.Failed, rep.Skipped)
 	_, err := io.WriteString(w, b.String())
@@ -55,8 +62,8 @@ func writeFailure(b *strings.Builder, f Failure) {
 	if f.StepIndex > 0 {
 		fmt.Fprintf(b, "  step %d %q (line %d):\n", f.StepIndex, f.Step, f.Line)
 	}
-	for _, m := range f.Messages {
-		fmt.Fprintf(b, "    %s\n", strings.ReplaceAll(m, "\n", "\n    "))
+	for _, fd := range f.Findings {
+		fmt.Fprintf(b, "    [%s] %s\n", ruleTag(fd.Rule), strings.ReplaceAll(fd.Message, "\n", "\n    "))
 	}
 	if len(f.Diff) > 0 {
 		b.WriteString("    diff (- expected, + got):\n")
@@ -77,6 +84,50 @@ func FailureText(f Failure) string {
 	var b strings.Builder
 	writeFailure(&b, f)
 	return b.String()
+}
+
+// ruleTag is a finding's rule as the text report shows it: docs, D4 or setup.
+func ruleTag(r Rule) string {
+	if r.Level == LevelDecision {
+		return r.Decision
+	}
+	return string(r.Level)
+}
+
+// levelText counts the failures by level: "2 failures against the docs, 5 against decisions of
+// this contract"; "" when nothing failed and nothing was left out.
+func levelText(rep *Report) string {
+	c := rep.ByLevel
+	var parts []string
+	if c.Docs+c.Decision > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s against the docs, %d against decisions of this contract", c.Docs, plural(c.Docs, "failure"), c.Decision))
+	}
+	if c.Setup > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s of the setup (a state step, the roles, a scenario)", c.Setup, plural(c.Setup, "failure")))
+	}
+	if rep.IgnoredDecisions > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s against decisions left out (-level docs)", rep.IgnoredDecisions, plural(rep.IgnoredDecisions, "finding")))
+	}
+	return strings.Join(parts, "; ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return word
+	}
+	return word + "s"
+}
+
+// capabilityText lists the capabilities with their sources: "complete_checkout (go), reset (http)".
+func capabilityText(caps []CapabilitySource) string {
+	if len(caps) == 0 {
+		return "none (scenarios that need a state step are skipped)"
+	}
+	parts := make([]string, len(caps))
+	for i, c := range caps {
+		parts[i] = fmt.Sprintf("%s (%s)", c.Name, c.Source)
+	}
+	return strings.Join(parts, ", ")
 }
 
 func yesNo(v bool) string {
@@ -106,13 +157,20 @@ type junitSuites struct {
 }
 
 type junitSuite struct {
-	Name  string      `xml:"name,attr"`
-	Tests int         `xml:"tests,attr"`
-	Fails int         `xml:"failures,attr"`
-	Errs  int         `xml:"errors,attr"`
-	Skips int         `xml:"skipped,attr"`
-	Time  string      `xml:"time,attr"`
-	Cases []junitCase `xml:"testcase"`
+	Name  string `xml:"name,attr"`
+	Tests int    `xml:"tests,attr"`
+	Fails int    `xml:"failures,attr"`
+	Errs  int    `xml:"errors,attr"`
+	Skips int    `xml:"skipped,attr"`
+	Time  string `xml:"time,attr"`
+	// Properties count the failures by level, as the text report's last lines do.
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
 }
 
 type junitCase struct {
@@ -142,11 +200,12 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 			for _, f := range sc.Failures {
 				writeFailure(&text, f)
 			}
-			msg := "failed"
-			if len(sc.Failures) > 0 && len(sc.Failures[0].Messages) > 0 {
-				msg = sc.Failures[0].Messages[0]
+			msg, typ := "failed", "contract"
+			if len(sc.Failures) > 0 && len(sc.Failures[0].Findings) > 0 {
+				fd := sc.Failures[0].Findings[0]
+				msg, typ = "["+ruleTag(fd.Rule)+"] "+fd.Message, sc.Failures[0].Level.String()
 			}
-			c.Failure = &junitMessage{Message: msg, Type: "contract", Text: text.String()}
+			c.Failure = &junitMessage{Message: msg, Type: typ, Text: text.String()}
 			suite.Fails++
 		case Skipped:
 			c.Skipped = &junitMessage{Message: sc.SkipReason}
@@ -160,6 +219,13 @@ func WriteJUnit(w io.Writer, rep *Report) error {
 		suite.Fails++
 	}
 	suite.Tests = len(suite.Cases)
+	suite.Properties = []junitProperty{
+		{"level", rep.Level},
+		{"docs_failures", strconv.Itoa(rep.ByLevel.Docs)},
+		{"decision_failures", strconv.Itoa(rep.ByLevel.Decision)},
+		{"setup_failures", strconv.Itoa(rep.ByLevel.Setup)},
+		{"ignored_decision_findings", strconv.Itoa(rep.IgnoredDecisions)},
+	}
 	doc := junitSuites{Name: "contracttest", Tests: suite.Tests, Fails: suite.Fails, Skips: suite.Skips, Time: suite.Time, Suites: []junitSuite{suite}}
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err

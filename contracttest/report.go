@@ -20,18 +20,48 @@ const (
 type Report struct {
 	// BaseURL is the target.
 	BaseURL string `json:"base_url"`
-	// Control says whether the target has the control API.
-	Control   bool             `json:"control_api"`
-	Scenarios []ScenarioResult `json:"scenarios"`
-	Coverage  Coverage         `json:"coverage"`
-	// Errors are failures of the run as a whole (coverage under -min-coverage).
+	// Level is the conformance level reported: "all" (docs and decisions) or "docs".
+	Level string `json:"level"`
+	// Control says whether the target serves the test-support protocol (GET /_mock/health).
+	Control bool `json:"control_api"`
+	// Isolated says whether each scenario ran in its own X-Mock-Session.
+	Isolated bool `json:"isolated"`
+	// Capabilities are the state steps the run could perform, each with its source.
+	Capabilities []CapabilitySource `json:"capabilities"`
+	Scenarios    []ScenarioResult   `json:"scenarios"`
+	Coverage     Coverage           `json:"coverage"`
+	// Hints say once what is wrong with many answers (a target that answers HTML).
+	Hints []string `json:"hints,omitempty"`
+	// Errors are failures of the run as a whole (an unreachable target, coverage under
+	// -min-coverage).
 	Errors  []string `json:"errors,omitempty"`
 	Passed  int      `json:"passed"`
 	Failed  int      `json:"failed"`
 	Skipped int      `json:"skipped"`
+	// ByLevel counts the failed steps by the rule they break ("2 failures against the docs, 5
+	// against decisions of this contract"); a step that breaks both counts against the docs.
+	ByLevel LevelCounts `json:"failures_by_level"`
+	// IgnoredDecisions counts the findings against decisions that -level docs left out.
+	IgnoredDecisions int `json:"ignored_decision_findings,omitempty"`
 	// Duration is the run's wall time; DurationMS the same in milliseconds, for JSON.
 	Duration   time.Duration `json:"-"`
 	DurationMS int64         `json:"duration_ms"`
+}
+
+// LevelCounts counts failed steps by level.
+type LevelCounts struct {
+	Docs     int `json:"docs"`
+	Decision int `json:"decision"`
+	// Setup counts failures that are not about the contract: a state step, roles that do not
+	// fit the target, a broken scenario.
+	Setup int `json:"setup"`
+}
+
+// CapabilitySource is a capability and what supplies it: "go" (Options.Hooks), "hook" (the
+// -hook command) or "http" (the test-support protocol of GET /_mock/health).
+type CapabilitySource struct {
+	Name   Capability `json:"name"`
+	Source string     `json:"source"`
 }
 
 // OK reports whether the run passed: no failed scenario and no run error.
@@ -43,7 +73,7 @@ type ScenarioResult struct {
 	File        string  `json:"file"`
 	Description string  `json:"description,omitempty"`
 	Outcome     Outcome `json:"outcome"`
-	// SkipReason says why a scenario was skipped.
+	// SkipReason says why a scenario was skipped: the capability it misses and how to supply it.
 	SkipReason string `json:"skip_reason,omitempty"`
 	// Steps is the number of steps run (all of them, unless one failed).
 	Steps    int       `json:"steps"`
@@ -59,15 +89,22 @@ type Failure struct {
 	Step      string `json:"step"`
 	StepIndex int    `json:"step_index"`
 	Line      int    `json:"line,omitempty"`
-	// Messages say what was expected and what came, one finding each.
+	// Level is the most serious level of the findings: docs, then decision, then setup.
+	Level Level `json:"level"`
+	// Decisions are the ids of the decisions the findings break (README, "Where the docs were
+	// unclear").
+	Decisions []string `json:"decisions,omitempty"`
+	// Findings are what was expected and what came, one each, with the rule each breaks.
+	Findings []Finding `json:"findings"`
+	// Messages are the findings' messages, in the same order.
 	Messages []string `json:"messages"`
 	// Diff holds go-cmp's reports of the differences: the body ("-" expected, "+" got), each
-	// element of an each check (headed by its pointer), or each view the state check found
-	// changed (headed by "describe <org>" or "history <org>"; "-" before, "+" after).
+	// element of an each check (headed by its pointer), or each view the state checks found
+	// changed (headed by "describe <org>" or "history <org>"; "-" expected or before, "+" after).
 	Diff []string `json:"diff,omitempty"`
 	// Problems are the contract's findings on the answer, with field paths.
 	Problems []contract.Problem `json:"problems,omitempty"`
-	// Curl reproduces the request.
+	// Curl reproduces the request (a shell command: a curl, or the hook with its event).
 	Curl string `json:"curl,omitempty"`
 	// Answer is the beginning of the answer's body.
 	Answer string `json:"answer,omitempty"`

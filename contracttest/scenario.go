@@ -1,16 +1,13 @@
 package contracttest
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
 	"net/http"
-	"path"
+	"regexp"
 	"slices"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
 // Scenario is one file of fixtures/contract: steps run in order, in one session.
@@ -22,22 +19,66 @@ type Scenario struct {
 	// File is the file the scenario came from, and Line its line there.
 	File string
 	Line int
-	// RequiresControl: the scenario uses control steps and is skipped without the control API.
-	RequiresControl bool
+	// Requires lists the capabilities the scenario needs; it is skipped when one is missing.
+	Requires []Capability
 	// Steps run in order; the first failing step ends the scenario.
 	Steps []Step
 }
 
-// Step is a request to the API or a call to the control API, with what to expect.
+// Step is a request to the API or a state step, with what to expect.
 type Step struct {
 	// Name says what the step does; Line is where it is in the file.
 	Name string
 	Line int
-	// Request is set for an API step, Control for a control step: exactly one of them.
+	// Rule is where the step's expectations come from (every API step has one).
+	Rule Rule
+	// Request is set for an API step, Control for a state step: exactly one of them.
 	Request *Request
 	Control *Control
 	Expect  Expect
 }
+
+// Level says where a rule comes from.
+type Level string
+
+// The levels of conformance. A Finding is at LevelSetup when it is not about the contract: a
+// state step that failed, a broken scenario, roles that do not fit the target.
+const (
+	// LevelDocs: the Billing page of the API reference says it.
+	LevelDocs Level = "docs"
+	// LevelDecision: this contract decided it where the docs are silent (a README row "D<n>").
+	LevelDecision Level = "decision"
+	LevelSetup    Level = "setup"
+)
+
+// String is the level's name.
+func (l Level) String() string { return string(l) }
+
+// Rule is where a check comes from: the docs, or a decision of this contract with the id of its
+// row in the README's "Where the docs were unclear" table ("D4").
+type Rule struct {
+	Level    Level  `json:"level"`
+	Decision string `json:"decision,omitempty"`
+}
+
+// String renders a rule as reports show it: "docs" or "decision D4".
+func (r Rule) String() string {
+	if r.Level == LevelDecision {
+		return "decision " + r.Decision
+	}
+	return string(r.Level)
+}
+
+var (
+	docsRule  = Rule{Level: LevelDocs}
+	setupRule = Rule{Level: LevelSetup}
+)
+
+// decision is the rule of a decision of this contract.
+func decision(id string) Rule { return Rule{Level: LevelDecision, Decision: id} }
+
+// decisionID matches the id of a row of the README's decision table.
+var decisionID = regexp.MustCompile(`^D[1-9][0-9]*$`)
 
 // Request is an HTTP request to the API. Strings may hold {{variables}}.
 type Request struct {
@@ -56,46 +97,53 @@ type Request struct {
 	BodyBytes int
 }
 
-// The control operations a step may call.
+// The state steps a scenario may call ("control: <op>"). Each needs a capability: its own name,
+// or Fault for ControlClearFaults.
 const (
 	ControlReset              = "reset"
 	ControlCompleteCheckout   = "complete_checkout"
 	ControlDeclineCheckout    = "decline_checkout"
 	ControlCompleteCardUpdate = "complete_card_update"
 	ControlDeclineCardUpdate  = "decline_card_update"
+	// ControlAdvanceClock moves the billing clock forward by its body's "by" (a Go duration).
+	ControlAdvanceClock = "advance_clock"
 	// ControlFault adds a fault rule (its body, e.g. {action: getorganization, status: 500,
 	// count: 1}); ControlClearFaults deletes the session's fault rules.
 	ControlFault       = "fault"
 	ControlClearFaults = "clear_faults"
 )
 
-var controlOps = []string{ControlReset, ControlCompleteCheckout, ControlDeclineCheckout, ControlCompleteCardUpdate, ControlDeclineCardUpdate, ControlFault, ControlClearFaults}
+var controlOps = []string{ControlReset, ControlCompleteCheckout, ControlDeclineCheckout, ControlCompleteCardUpdate, ControlDeclineCardUpdate, ControlAdvanceClock, ControlFault, ControlClearFaults}
 
-// controlCall is how a control operation is called: its method, its path (%s is the link's id
-// when it takes a link), whether it needs a body, and the status it answers on success.
+// controlCall is how the test-support protocol performs a state step: its method, its path (%s is
+// the link's id when it takes a link), whether it needs a body, the status it answers on success,
+// and the capability it needs.
 type controlCall struct {
 	method, path string
 	link, body   bool
 	status       int
+	needs        Capability
 }
 
 var controlCalls = map[string]controlCall{
-	ControlReset:              {method: http.MethodPost, path: "/_mock/reset", status: http.StatusOK},
-	ControlCompleteCheckout:   {method: http.MethodPost, path: "/_mock/checkouts/%s/complete", link: true, status: http.StatusOK},
-	ControlDeclineCheckout:    {method: http.MethodPost, path: "/_mock/checkouts/%s/decline", link: true, status: http.StatusOK},
-	ControlCompleteCardUpdate: {method: http.MethodPost, path: "/_mock/card-updates/%s/complete", link: true, status: http.StatusOK},
-	ControlDeclineCardUpdate:  {method: http.MethodPost, path: "/_mock/card-updates/%s/decline", link: true, status: http.StatusOK},
-	ControlFault:              {method: http.MethodPost, path: "/_mock/faults", body: true, status: http.StatusCreated},
-	ControlClearFaults:        {method: http.MethodDelete, path: "/_mock/faults", status: http.StatusOK},
+	ControlReset:              {method: http.MethodPost, path: "/_mock/reset", status: http.StatusOK, needs: Reset},
+	ControlCompleteCheckout:   {method: http.MethodPost, path: "/_mock/checkouts/%s/complete", link: true, status: http.StatusOK, needs: CompleteCheckout},
+	ControlDeclineCheckout:    {method: http.MethodPost, path: "/_mock/checkouts/%s/decline", link: true, status: http.StatusOK, needs: DeclineCheckout},
+	ControlCompleteCardUpdate: {method: http.MethodPost, path: "/_mock/card-updates/%s/complete", link: true, status: http.StatusOK, needs: CompleteCardUpdate},
+	ControlDeclineCardUpdate:  {method: http.MethodPost, path: "/_mock/card-updates/%s/decline", link: true, status: http.StatusOK, needs: DeclineCardUpdate},
+	ControlAdvanceClock:       {method: http.MethodPost, path: "/_mock/clock/advance", body: true, status: http.StatusOK, needs: AdvanceClock},
+	ControlFault:              {method: http.MethodPost, path: "/_mock/faults", body: true, status: http.StatusCreated, needs: Fault},
+	ControlClearFaults:        {method: http.MethodDelete, path: "/_mock/faults", status: http.StatusOK, needs: Fault},
 }
 
-// Control is a call to the control API.
+// Control is a state step.
 type Control struct {
 	// Op is one of the Control* constants.
 	Op string
-	// Link is a payment or update-card link (its last path segment is the id).
+	// Link is a payment or update-card link (the whole URL the API answered).
 	Link string
-	// Body is sent as JSON when set (e.g. {payment_exp: "2031-06"}); ControlFault needs one.
+	// Body is sent as JSON when set (e.g. {payment_exp: "2031-06"}); ControlFault and
+	// ControlAdvanceClock need one.
 	Body    any
 	HasBody bool
 }
@@ -114,6 +162,8 @@ type Expect struct {
 	Len map[string]string
 	// Each maps a JSON pointer to an array whose every element must contain this subset.
 	Each map[string]any
+	// At maps a JSON pointer to a value that must contain this subset ("/billing_history/0").
+	At map[string]any
 	// Capture maps a variable name to a JSON pointer ("/response") or "len(/pointer)".
 	Capture map[string]string
 }
@@ -167,56 +217,43 @@ func LoadScenarios(fsys fs.FS) ([]*Scenario, error) {
 
 // ParseScenario parses one scenario file. Errors are *LoadError naming the file and line.
 func ParseScenario(file string, data []byte) (*Scenario, error) {
-	fail := func(n *yaml.Node, format string, args ...any) error {
-		line := 0
-		if n != nil {
-			line = n.Line
-		}
+	doc, pos, err := decodeScenario(data)
+	if err != nil {
+		return nil, &LoadError{File: file, Line: err.line, Err: err.err}
+	}
+	fail := func(line int, format string, args ...any) error {
 		return &LoadError{File: file, Line: line, Err: fmt.Errorf(format, args...)}
 	}
-	var doc yaml.Node
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&doc); err != nil {
-		return nil, &LoadError{File: file, Err: fmt.Errorf("not YAML: %w", err)}
-	}
-	if len(doc.Content) != 1 {
-		return nil, fail(&doc, "expected one YAML document")
-	}
-	root := doc.Content[0]
-	m, err := mapping(root, "scenario", "name", "description", "requires", "steps")
-	if err != nil {
-		return nil, fail(errNode(err, root), "%v", errText(err))
-	}
-	sc := &Scenario{File: file, Line: root.Line}
-	if sc.Name, err = str(m["name"]); err != nil || sc.Name == "" {
-		return nil, fail(orNode(m["name"], root), "name: a non-empty string is required")
+	sc := &Scenario{File: file, Line: pos.line(), Name: doc.Name, Description: doc.Description}
+	if sc.Name == "" {
+		return nil, fail(pos.line("name"), "name: a non-empty string is required")
 	}
 	if strings.ContainsAny(sc.Name, " \t\n/") {
-		return nil, fail(m["name"], "name %q: use letters, digits, - and _ only", sc.Name)
+		return nil, fail(pos.line("name"), "name %q: use letters, digits, - and _ only", sc.Name)
 	}
-	if sc.Description, err = str(m["description"]); err != nil {
-		return nil, fail(m["description"], "description: %v", err)
+	if sc.Requires, err = doc.Requires.capabilities(pos.sub("requires")); err != nil {
+		return nil, fail(err.line, "requires: %v", err.err)
 	}
-	req, err := str(m["requires"])
-	switch {
-	case err != nil:
-		return nil, fail(m["requires"], "requires: %v", err)
-	case req == "control":
-		sc.RequiresControl = true
-	case req != "":
-		return nil, fail(m["requires"], "requires: only \"control\" is known, not %q", req)
+	def, rerr := parseRule(doc.Level, doc.Decision)
+	if rerr != nil {
+		return nil, fail(ruleLine(pos), "%v", rerr)
 	}
-	steps := m["steps"]
-	if steps == nil || steps.Kind != yaml.SequenceNode || len(steps.Content) == 0 {
-		return nil, fail(orNode(steps, root), "steps: a non-empty list is required")
+	if len(doc.Steps) == 0 {
+		return nil, fail(pos.line("steps"), "steps: a non-empty list is required")
 	}
-	for i, n := range steps.Content {
-		st, err := parseStep(n)
+	for i, sd := range doc.Steps {
+		sp := pos.sub("steps", i)
+		st, err := sd.step(sp, def)
 		if err != nil {
-			return nil, fail(errNode(err, n), "step %d: %v", i+1, errText(err))
+			return nil, fail(err.line, "step %d: %v", i+1, err.err)
 		}
-		if st.Control != nil && !sc.RequiresControl {
-			return nil, fail(n, "step %d: a control step needs \"requires: control\" on the scenario", i+1)
+		if st.Control != nil {
+			if need := controlCalls[st.Control.Op].needs; !slices.Contains(sc.Requires, need) {
+				return nil, fail(sp.line(), "step %d: control %s needs %s in the scenario's requires (requires: [%s])", i+1, st.Control.Op, need, need)
+			}
+		}
+		if st.Request != nil && hasHeader(st.Request.Headers, "Prefer") && !slices.Contains(sc.Requires, Prefer) {
+			return nil, fail(sp.line("request", "headers"), "step %d: the Prefer header is the mock's own: add prefer to the scenario's requires", i+1)
 		}
 		if st.Name == "" {
 			st.Name = fmt.Sprintf("step %d", i+1)
@@ -226,350 +263,230 @@ func ParseScenario(file string, data []byte) (*Scenario, error) {
 	return sc, nil
 }
 
-// nodeError is an error at a node, for a line number.
-type nodeError struct {
-	node *yaml.Node
-	err  error
-}
-
-func (e *nodeError) Error() string { return e.err.Error() }
-
-func at(n *yaml.Node, format string, args ...any) error {
-	return &nodeError{node: n, err: fmt.Errorf(format, args...)}
-}
-
-func errNode(err error, def *yaml.Node) *yaml.Node {
-	var ne *nodeError
-	if errors.As(err, &ne) && ne.node != nil {
-		return ne.node
-	}
-	return def
-}
-
-func errText(err error) string { return err.Error() }
-
-func orNode(n, def *yaml.Node) *yaml.Node {
-	if n != nil {
-		return n
-	}
-	return def
-}
-
-// mapping returns a mapping node's members by key, refusing keys not in allowed.
-func mapping(n *yaml.Node, what string, allowed ...string) (map[string]*yaml.Node, error) {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil, at(n, "%s must be a mapping", what)
-	}
-	out := make(map[string]*yaml.Node, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k := n.Content[i]
-		if !slices.Contains(allowed, k.Value) {
-			return nil, at(k, "%s: unknown key %q (known: %s)", what, k.Value, strings.Join(allowed, ", "))
+func hasHeader(h map[string]string, name string) bool {
+	for k := range h {
+		if strings.EqualFold(k, name) {
+			return true
 		}
-		if _, dup := out[k.Value]; dup {
-			return nil, at(k, "%s: key %q appears twice", what, k.Value)
+	}
+	return false
+}
+
+// ruleLine is the line of a level or decision key.
+func ruleLine(pos positions) int {
+	if pos.has("level") {
+		return pos.line("level")
+	}
+	return pos.line("decision")
+}
+
+// parseRule reads the level and decision keys of a scenario or a step; both empty is the zero
+// Rule (none given).
+func parseRule(level, id string) (Rule, error) {
+	switch {
+	case level != "" && id != "":
+		return Rule{}, errors.New(`give level: docs or decision: D<n>, not both`)
+	case id != "":
+		if !decisionID.MatchString(id) {
+			return Rule{}, fmt.Errorf(`decision %q: the id of a row of the README's "Where the docs were unclear" table, as D4`, id)
 		}
-		out[k.Value] = n.Content[i+1]
+		return decision(id), nil
+	case level == "docs":
+		return docsRule, nil
+	case level != "":
+		return Rule{}, fmt.Errorf(`level %q: docs, or decision: D<n> for a decision of this contract`, level)
 	}
-	return out, nil
+	return Rule{}, nil
 }
 
-// str decodes an optional scalar string.
-func str(n *yaml.Node) (string, error) {
-	if n == nil {
-		return "", nil
-	}
-	if n.Kind != yaml.ScalarNode {
-		return "", at(n, "expected a string")
-	}
-	return n.Value, nil
-}
-
-// value decodes any YAML value into JSON-compatible Go values.
-func value(n *yaml.Node) (any, error) {
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return nil, at(n, "%v", err)
-	}
-	return normalizeYAML(v, n)
-}
-
-// normalizeYAML turns YAML-decoded maps into map[string]any and refuses what JSON cannot hold.
-func normalizeYAML(v any, n *yaml.Node) (any, error) {
-	switch v := v.(type) {
-	case map[string]any:
-		for k, e := range v {
-			ne, err := normalizeYAML(e, n)
-			if err != nil {
-				return nil, err
-			}
-			v[k] = ne
-		}
-		return v, nil
-	case map[any]any:
-		return nil, at(n, "mapping keys must be strings")
-	case []any:
-		for i, e := range v {
-			ne, err := normalizeYAML(e, n)
-			if err != nil {
-				return nil, err
-			}
-			v[i] = ne
-		}
-		return v, nil
-	case nil, string, bool, int, int64, uint64, float64:
-		return v, nil
-	default:
-		return nil, at(n, "a %T cannot be sent as JSON; quote it", v)
-	}
-}
-
-func parseStep(n *yaml.Node) (Step, error) {
-	m, err := mapping(n, "step", "name", "request", "control", "link", "body", "expect")
+// step turns a decoded step into a Step; def is the scenario's rule.
+func (sd *stepDoc) step(pos positions, def Rule) (Step, *posError) {
+	st := Step{Name: sd.Name, Line: pos.line()}
+	rule, err := parseRule(sd.Level, sd.Decision)
 	if err != nil {
-		return Step{}, err
-	}
-	st := Step{Line: n.Line}
-	if st.Name, err = str(m["name"]); err != nil {
-		return st, err
+		return st, &posError{ruleLine(pos), err}
 	}
 	switch {
-	case m["request"] != nil && m["control"] != nil:
-		return st, at(n, "a step has either request or control, not both")
-	case m["request"] != nil:
-		if m["link"] != nil || m["body"] != nil {
-			return st, at(n, "link and body belong to control steps; put the body under request")
+	case sd.Request != nil && sd.Control != "":
+		return st, pos.errorf(nil, "a step has either request or control, not both")
+	case sd.Request != nil:
+		if sd.Link != "" || pos.has("body") {
+			return st, pos.errorf(nil, "link and body belong to control steps; put the body under request")
 		}
-		if st.Request, err = parseRequest(m["request"]); err != nil {
+		req, perr := sd.Request.request(pos.sub("request"))
+		if perr != nil {
+			return st, asPosError(perr, pos.line("request"))
+		}
+		st.Request = req
+		if st.Rule = rule; st.Rule.Level == "" {
+			st.Rule = def
+		}
+	case sd.Control != "":
+		if rule.Level != "" {
+			return st, pos.errorf([]any{"level"}, "a control step checks nothing of the contract: it takes no level or decision")
+		}
+		c, err := sd.control(pos)
+		if err != nil {
 			return st, err
-		}
-	case m["control"] != nil:
-		c := &Control{}
-		if c.Op, err = str(m["control"]); err != nil {
-			return st, err
-		}
-		if !slices.Contains(controlOps, c.Op) {
-			return st, at(m["control"], "unknown control %q (known: %s)", c.Op, strings.Join(controlOps, ", "))
-		}
-		call := controlCalls[c.Op]
-		if c.Link, err = str(m["link"]); err != nil {
-			return st, err
-		}
-		switch {
-		case call.link && c.Link == "":
-			return st, at(n, "control %s needs link (e.g. \"{{link}}\", captured from an earlier step)", c.Op)
-		case !call.link && m["link"] != nil:
-			return st, at(m["link"], "control %s takes no link", c.Op)
-		}
-		if b := m["body"]; b != nil {
-			if c.Body, err = value(b); err != nil {
-				return st, err
-			}
-			c.HasBody = true
-		}
-		switch {
-		case call.body && !c.HasBody:
-			return st, at(n, "control %s needs body (e.g. {action: getorganization, status: 500, count: 1})", c.Op)
-		case c.HasBody && call.method != http.MethodPost:
-			return st, at(m["body"], "control %s takes no body", c.Op)
 		}
 		st.Control = c
 	default:
-		return st, at(n, "a step needs request or control")
+		return st, pos.errorf(nil, "a step needs request or control")
 	}
-	if e := m["expect"]; e != nil {
-		if st.Expect, err = parseExpect(e); err != nil {
-			return st, err
-		}
+	exp, perr := sd.Expect.expect(pos.sub("expect"))
+	if perr != nil {
+		return st, asPosError(perr, pos.line("expect"))
+	}
+	st.Expect = exp
+	if st.Request != nil && st.Rule.Level == "" {
+		return st, pos.errorf(nil, `tag the step with level: docs (the Billing page says it) or decision: D<n> (a row of the README's "Where the docs were unclear" table), here or on the scenario`)
 	}
 	return st, nil
 }
 
-func parseRequest(n *yaml.Node) (*Request, error) {
-	m, err := mapping(n, "request", "method", "path", "query", "auth", "headers", "body", "raw_body", "body_bytes")
-	if err != nil {
-		return nil, err
+func (sd *stepDoc) control(pos positions) (*Control, *posError) {
+	c := &Control{Op: sd.Control, Link: sd.Link}
+	call, known := controlCalls[c.Op]
+	if !known {
+		return nil, pos.errorf([]any{"control"}, "unknown control %q (known: %s)", c.Op, strings.Join(controlOps, ", "))
 	}
-	r := &Request{Method: http.MethodGet}
-	if v, err := str(m["method"]); err != nil {
-		return nil, err
-	} else if v != "" {
-		r.Method = strings.ToUpper(v)
+	switch {
+	case call.link && c.Link == "":
+		return nil, pos.errorf(nil, "control %s needs link (e.g. \"{{link}}\", captured from an earlier step)", c.Op)
+	case !call.link && pos.has("link"):
+		return nil, pos.errorf([]any{"link"}, "control %s takes no link", c.Op)
 	}
-	if r.Path, err = str(m["path"]); err != nil {
-		return nil, err
+	if pos.has("body") {
+		v, err := sd.Body.json(pos.sub("body"))
+		if err != nil {
+			return nil, err
+		}
+		c.Body, c.HasBody = v, true
+	}
+	switch {
+	case call.body && !c.HasBody && c.Op == ControlAdvanceClock:
+		return nil, pos.errorf(nil, "control advance_clock needs body (e.g. {by: 744h})")
+	case call.body && !c.HasBody:
+		return nil, pos.errorf(nil, "control %s needs body (e.g. {action: getorganization, status: 500, count: 1})", c.Op)
+	case c.HasBody && call.method != http.MethodPost:
+		return nil, pos.errorf([]any{"body"}, "control %s takes no body", c.Op)
+	}
+	if c.Op == ControlAdvanceClock {
+		m, _ := c.Body.(map[string]any)
+		if by, _ := m["by"].(string); len(m) != 1 || by == "" {
+			return nil, pos.errorf([]any{"body"}, "control advance_clock: body is {by: <a Go duration, e.g. 744h>}")
+		}
+	}
+	return c, nil
+}
+
+func (rd *requestDoc) request(pos positions) (*Request, *posError) {
+	r := &Request{Method: http.MethodGet, Path: rd.Path, Auth: rd.Auth, Headers: rd.Headers}
+	if rd.Method != "" {
+		r.Method = strings.ToUpper(rd.Method)
 	}
 	if !strings.HasPrefix(r.Path, "/") {
-		return nil, at(orNode(m["path"], n), "path must start with /")
+		return nil, pos.errorf([]any{"path"}, "path must start with /")
 	}
-	if q := m["query"]; q != nil {
-		qm, err := mapping(q, "query", keysOf(q)...)
-		if err != nil {
-			return nil, err
-		}
+	if len(rd.Query) > 0 {
 		r.Query = map[string][]string{}
-		for k, v := range qm {
-			switch v.Kind {
-			case yaml.ScalarNode:
-				r.Query[k] = []string{v.Value}
-			case yaml.SequenceNode:
-				for _, e := range v.Content {
-					if e.Kind != yaml.ScalarNode {
-						return nil, at(e, "query %s: expected strings", k)
-					}
-					r.Query[k] = append(r.Query[k], e.Value)
-				}
-			default:
-				return nil, at(v, "query %s: expected a string or a list of strings", k)
-			}
-		}
-	}
-	if r.Auth, err = str(m["auth"]); err != nil {
-		return nil, err
-	}
-	if h := m["headers"]; h != nil {
-		hm, err := mapping(h, "headers", keysOf(h)...)
-		if err != nil {
-			return nil, err
-		}
-		r.Headers = map[string]string{}
-		for k, v := range hm {
-			if r.Headers[k], err = str(v); err != nil {
-				return nil, err
-			}
+		for k, v := range rd.Query {
+			r.Query[k] = v
 		}
 	}
 	bodies := 0
-	if b := m["body"]; b != nil {
-		if r.Body, err = value(b); err != nil {
-			return nil, err
-		}
-		r.HasBody = true
-		bodies++
-	}
-	if b := m["raw_body"]; b != nil {
-		s, err := str(b)
+	if pos.has("body") {
+		v, err := rd.Body.json(pos.sub("body"))
 		if err != nil {
 			return nil, err
 		}
-		r.RawBody = &s
+		r.Body, r.HasBody = v, true
 		bodies++
 	}
-	if b := m["body_bytes"]; b != nil {
-		if err := b.Decode(&r.BodyBytes); err != nil || r.BodyBytes < 16 || r.BodyBytes > 8<<20 {
-			return nil, at(b, "body_bytes: an integer from 16 to 8388608")
+	if rd.RawBody != nil {
+		r.RawBody = rd.RawBody
+		bodies++
+	}
+	if rd.BodyBytes != nil {
+		if r.BodyBytes = *rd.BodyBytes; r.BodyBytes < 16 || r.BodyBytes > 8<<20 {
+			return nil, pos.errorf([]any{"body_bytes"}, "body_bytes: an integer from 16 to 8388608")
 		}
 		bodies++
 	}
 	if bodies > 1 {
-		return nil, at(n, "use one of body, raw_body and body_bytes")
+		return nil, pos.errorf(nil, "use one of body, raw_body and body_bytes")
 	}
 	return r, nil
 }
 
-func keysOf(n *yaml.Node) []string {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
+func (ed *expectDoc) expect(pos positions) (Expect, *posError) {
+	e := Expect{Status: ed.Status, Ignore: ed.Ignore, Len: ed.Len, Capture: ed.Capture}
+	if pos.has("status") && (e.Status < 100 || e.Status > 599) {
+		return e, pos.errorf([]any{"status"}, "status: an HTTP status from 100 to 599")
 	}
-	var out []string
-	for i := 0; i < len(n.Content); i += 2 {
-		out = append(out, n.Content[i].Value)
-	}
-	return out
-}
-
-func parseExpect(n *yaml.Node) (Expect, error) {
-	var e Expect
-	m, err := mapping(n, "expect", "status", "body", "match", "ignore", "len", "each", "capture")
-	if err != nil {
-		return e, err
-	}
-	if s := m["status"]; s != nil {
-		if err := s.Decode(&e.Status); err != nil || e.Status < 100 || e.Status > 599 {
-			return e, at(s, "status: an HTTP status from 100 to 599")
-		}
-	}
-	if b := m["body"]; b != nil {
-		if e.Body, err = value(b); err != nil {
+	if pos.has("body") {
+		v, err := ed.Body.json(pos.sub("body"))
+		if err != nil {
 			return e, err
 		}
-		e.HasBody = true
+		e.Body, e.HasBody = v, true
 	}
-	switch mt, err := str(m["match"]); {
-	case err != nil:
-		return e, err
-	case mt == "" || mt == "subset":
-	case mt == "exact":
+	switch ed.Match {
+	case "", "subset":
+	case "exact":
 		e.Exact = true
 	default:
-		return e, at(m["match"], "match: subset or exact, not %q", mt)
+		return e, pos.errorf([]any{"match"}, "match: subset or exact, not %q", ed.Match)
 	}
-	if ig := m["ignore"]; ig != nil {
-		if ig.Kind != yaml.SequenceNode {
-			return e, at(ig, "ignore: a list of JSON pointers")
-		}
-		for _, p := range ig.Content {
-			if p.Kind != yaml.ScalarNode || !validPointer(p.Value) {
-				return e, at(p, "ignore: %q is not a JSON pointer (\"/response/id\")", p.Value)
-			}
-			e.Ignore = append(e.Ignore, p.Value)
+	for i, p := range e.Ignore {
+		if !validPointer(p) {
+			return e, pos.errorf([]any{"ignore", i}, "ignore: %q is not a JSON pointer (\"/response/id\")", p)
 		}
 	}
-	if l := m["len"]; l != nil {
-		lm, err := mapping(l, "len", keysOf(l)...)
-		if err != nil {
-			return e, err
-		}
-		e.Len = map[string]string{}
-		for k, v := range lm {
-			if !validPointer(k) {
-				return e, at(v, "len: %q is not a JSON pointer", k)
-			}
-			if e.Len[k], err = str(v); err != nil {
-				return e, err
-			}
+	for k := range e.Len {
+		if !validPointer(k) {
+			return e, pos.errorf([]any{"len"}, "len: %q is not a JSON pointer", k)
 		}
 	}
-	if each := m["each"]; each != nil {
-		em, err := mapping(each, "each", keysOf(each)...)
-		if err != nil {
-			return e, err
-		}
-		e.Each = map[string]any{}
-		for k, v := range em {
-			if !validPointer(k) {
-				return e, at(v, "each: %q is not a JSON pointer", k)
-			}
-			if e.Each[k], err = value(v); err != nil {
-				return e, err
-			}
-		}
+	var perr *posError
+	if e.Each, perr = subsets(pos, "each", ed.Each); perr != nil {
+		return e, perr
 	}
-	if c := m["capture"]; c != nil {
-		cm, err := mapping(c, "capture", keysOf(c)...)
-		if err != nil {
-			return e, err
+	if e.At, perr = subsets(pos, "at", ed.At); perr != nil {
+		return e, perr
+	}
+	for k, p := range e.Capture {
+		if !validName(k) {
+			return e, pos.errorf([]any{"capture"}, "capture: %q is not a variable name (letters, digits, _)", k)
 		}
-		e.Capture = map[string]string{}
-		for k, v := range cm {
-			if !validName(k) {
-				return e, at(v, "capture: %q is not a variable name (letters, digits, _)", k)
-			}
-			p, err := str(v)
-			if err != nil {
-				return e, err
-			}
-			inner := p
-			if strings.HasPrefix(p, "len(") && strings.HasSuffix(p, ")") {
-				inner = p[4 : len(p)-1]
-			}
-			if !validPointer(inner) {
-				return e, at(v, "capture %s: %q is not a JSON pointer or len(pointer)", k, p)
-			}
-			e.Capture[k] = p
+		inner := p
+		if strings.HasPrefix(p, "len(") && strings.HasSuffix(p, ")") {
+			inner = p[4 : len(p)-1]
+		}
+		if !validPointer(inner) {
+			return e, pos.errorf([]any{"capture", k}, "capture %s: %q is not a JSON pointer or len(pointer)", k, p)
 		}
 	}
 	return e, nil
+}
+
+// subsets reads a map of JSON pointers to expected subsets (each, at).
+func subsets(pos positions, key string, in map[string]yamlValue) (map[string]any, *posError) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	out := map[string]any{}
+	for k, v := range in {
+		if !validPointer(k) {
+			return nil, pos.errorf([]any{key}, "%s: %q is not a JSON pointer", key, k)
+		}
+		jv, err := v.json(pos.sub(key, k))
+		if err != nil {
+			return nil, err
+		}
+		out[k] = jv
+	}
+	return out, nil
 }
 
 // validPointer accepts "" (the whole document) and "/a/b".
@@ -589,8 +506,3 @@ func validName(s string) bool {
 
 // embeddedDir is the directory of the embedded scenarios inside billingmock.Fixtures().
 const embeddedDir = "contract"
-
-// subFS roots fsys at dir.
-func subFS(fsys fs.FS, dir string) (fs.FS, error) {
-	return fs.Sub(fsys, path.Clean(dir))
-}

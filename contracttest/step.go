@@ -9,21 +9,38 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/cloudplans/billing-mock/contract"
 )
 
-// stepRunner runs the steps of one scenario: its client (and session) and its variables.
+// stepRunner runs the steps of one scenario: its client (and session), its variables, and what
+// its steps taught it about the target.
 type stepRunner struct {
 	*runner
 	client *client
 	vars   vars
+	// links maps each link an API step answered to what it is for.
+	links map[string]linkInfo
+	// units maps an organization to its plan's unit price in cents, once a change showed it.
+	units map[string]int64
+	// day is a date the target's billing day is known not to precede ("" none yet); dayExact says
+	// that a change just showed it (the target's today, give or take a midnight).
+	day      string
+	dayExact bool
+}
+
+// linkInfo is what a link is for: a checkout (org, quantity) or a card update (org).
+type linkInfo struct {
+	checkout bool
+	org      string
+	quantity int
 }
 
 // run runs one step and returns its failure, or nil.
 func (s *stepRunner) run(ctx context.Context, st Step) *Failure {
 	if st.Control != nil {
-		return s.runControl(ctx, st)
+		return s.runState(ctx, st)
 	}
 	return s.runRequest(ctx, st)
 }
@@ -70,7 +87,7 @@ func (s *stepRunner) build(r *Request) (*outgoing, error) {
 	case r.BodyBytes > 0:
 		o.Body = paddedBody(r.BodyBytes)
 		o.Header.Set("Content-Type", "application/json")
-		o.bodyNote = fmt.Sprintf(`"$(printf '{\"padding\":\"%%s\"}' \"$(head -c %d /dev/zero | tr '\\0' x)\")"`, r.BodyBytes-len(`{"padding":""}`))
+		o.padded = true
 	}
 	for _, k := range sortedKeys(r.Headers) {
 		v, err := s.vars.expand(r.Headers[k])
@@ -82,61 +99,102 @@ func (s *stepRunner) build(r *Request) (*outgoing, error) {
 	return o, nil
 }
 
+// send sends a step's request: over HTTP, or, in tests, by running its reproduce command.
+func (s *stepRunner) send(ctx context.Context, o *outgoing, curl string) (*answer, error) {
+	if s.opts.replay != nil {
+		return s.opts.replay(ctx, curl)
+	}
+	return s.client.do(ctx, o)
+}
+
 // runRequest sends an API request and checks the answer: status, contract, invariants,
-// expectations; around a rejected request that could change state, that nothing changed.
+// expectations; around a rejected request that could change state, that nothing changed; around
+// a change, that it shows as exactly that change.
 func (s *stepRunner) runRequest(ctx context.Context, st Step) *Failure {
 	o, err := s.build(st.Request)
 	if err != nil {
-		return &Failure{Messages: []string{"the scenario is broken: " + err.Error()}}
+		f := &Failure{}
+		f.add(s.runner, setupRule, "the scenario is broken: "+err.Error())
+		return f.orNil()
 	}
 	f := &Failure{Curl: s.client.curl(o)}
 	want := expectedStatus(st.Expect)
+	rejected := want >= 400 && want < 500 && !s.readOnly(o)
+	ch := s.apiChange(o, want)
 	var before *snapshot
-	if want >= 400 && want < 500 && !s.readOnly(o) {
+	if rejected || ch != nil {
 		if before, err = s.snapshot(ctx); err != nil {
-			f.Messages = append(f.Messages, "before the request, reading the state failed: "+err.Error())
+			f.add(s.runner, setupRule, "before the request, reading the state failed: "+err.Error())
 			return f
 		}
 	}
-	ans, err := s.client.do(ctx, o)
+	ans, err := s.send(ctx, o, f.Curl)
 	if err != nil {
-		f.Messages = append(f.Messages, err.Error())
+		f.add(s.runner, docsRule, err.Error())
 		return f
 	}
-	f.Answer = truncate(string(ans.Body), 600)
 	action := o.Query.Get("action")
+	f.Answer = s.hints.answer(o, ans)
 	if ans.Status != want {
-		f.Messages = append(f.Messages, fmt.Sprintf("status: expected %d, got %d", want, ans.Status))
+		f.add(s.runner, st.Rule, fmt.Sprintf("status: expected %d, got %d", want, ans.Status))
 	}
 	problems := s.validate(ctx, o, action, ans)
 	f.Problems = problems
 	for _, p := range problems {
-		f.Messages = append(f.Messages, "contract: "+p.String())
+		f.add(s.runner, problemRule(ans.Status, p), "contract: "+p.String())
 	}
 	doc, jerr := decodeJSON(ans.Body)
 	if jerr == nil && len(problems) == 0 {
 		s.cov.add(o.Method, o.Path, action, ans.Status)
 		if ans.Status == http.StatusOK {
-			f.Messages = append(f.Messages, invariants(o, action, doc)...)
+			for _, fd := range invariants(o, action, doc) {
+				f.add(s.runner, fd.Rule, fd.Message)
+			}
 		}
 	}
-	if ans.Status == want && len(f.Messages) == 0 {
+	if ans.Status == want && len(f.Findings) == 0 {
 		if jerr != nil {
-			f.Messages = append(f.Messages, "the answer is not JSON: "+jerr.Error())
+			f.add(s.runner, problemRule(ans.Status, contract.Problem{Kind: contract.Malformed}), "the answer is not JSON: "+jerr.Error())
 		} else {
-			s.expect(st.Expect, doc, f)
+			s.expect(st.Rule, st.Expect, doc, f)
+			s.learnLink(o, action, doc)
 		}
 	}
-	if before != nil && len(f.Messages) == 0 {
-		after, err := s.snapshot(ctx)
-		if err != nil {
-			f.Messages = append(f.Messages, "after the request, reading the state failed: "+err.Error())
-		} else if d := before.diff(after); len(d) > 0 {
-			f.Messages = append(f.Messages, fmt.Sprintf("the request was rejected with %d but changed the state (describe and history before and after differ)", ans.Status))
-			f.Diff = d
-		}
+	if before != nil && len(f.Findings) == 0 {
+		s.checkAfter(ctx, f, before, ch, func(after *snapshot) {
+			if rejected {
+				if d := before.diff(after); len(d) > 0 {
+					f.add(s.runner, decision(decRejected), fmt.Sprintf("the request was rejected with %d but changed the state (describe and history before and after differ)", ans.Status))
+					f.Diff = append(f.Diff, d...)
+				}
+			}
+		})
 	}
-	if len(f.Messages) == 0 {
+	return f.orNil()
+}
+
+// checkAfter reads the state after a step, checks its invariants and, for a change, that it
+// shows as exactly that change; more runs further checks on the state after.
+func (s *stepRunner) checkAfter(ctx context.Context, f *Failure, before *snapshot, ch *change, more func(after *snapshot)) {
+	after, err := s.snapshot(ctx)
+	if err != nil {
+		f.add(s.runner, setupRule, "after the request, reading the state failed: "+err.Error())
+		return
+	}
+	if ch != nil {
+		s.verifyChange(f, before, after, ch)
+	}
+	if more != nil {
+		more(after)
+	}
+	for _, fd := range s.stateInvariants(after) {
+		f.add(s.runner, fd.Rule, fd.Message)
+	}
+}
+
+// orNil returns the failure when it found something, else nil.
+func (f *Failure) orNil() *Failure {
+	if len(f.Findings) == 0 {
 		return nil
 	}
 	return f
@@ -167,12 +225,14 @@ func (s *stepRunner) validate(ctx context.Context, o *outgoing, action string, a
 	return []contract.Problem{{Kind: contract.Invalid, Location: contract.InBody, Got: err.Error()}}
 }
 
-// expect compares a decoded answer with a step's expectations and captures its variables.
-func (s *stepRunner) expect(e Expect, doc any, f *Failure) {
+// expect compares a decoded answer with a step's expectations and captures its variables. The
+// findings break the step's rule.
+func (s *stepRunner) expect(rule Rule, e Expect, doc any, f *Failure) {
+	broken := func(msg string) { f.add(s.runner, setupRule, "the scenario is broken: "+msg) }
 	if e.HasBody {
 		want, err := s.vars.expandValue(e.Body)
 		if err != nil {
-			f.Messages = append(f.Messages, "the scenario is broken: expect.body: "+err.Error())
+			broken("expect.body: " + err.Error())
 			return
 		}
 		if d := compareJSON(want, doc, !e.Exact, e.Ignore); !d.empty() {
@@ -180,50 +240,66 @@ func (s *stepRunner) expect(e Expect, doc any, f *Failure) {
 			if e.Exact {
 				mode = "exactly"
 			}
-			f.Messages = append(f.Messages, fmt.Sprintf("body: expected %s %s; differs at %s", mode, show(want), d.where()))
+			f.add(s.runner, rule, fmt.Sprintf("body: expected %s %s; differs at %s", mode, show(want), d.where()))
 			f.Diff = append(f.Diff, d.Text)
 		}
 	}
 	for _, p := range sortedKeys(e.Len) {
 		wantS, err := s.vars.expand(e.Len[p])
 		if err != nil {
-			f.Messages = append(f.Messages, "the scenario is broken: expect.len: "+err.Error())
+			broken("expect.len: " + err.Error())
 			continue
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(wantS))
 		if err != nil {
-			f.Messages = append(f.Messages, fmt.Sprintf("the scenario is broken: expect.len %s: %q is not an integer", p, wantS))
+			broken(fmt.Sprintf("expect.len %s: %q is not an integer", p, wantS))
 			continue
 		}
 		v, ok := lookup(doc, p)
 		arr, isArr := v.([]any)
 		switch {
 		case !ok:
-			f.Messages = append(f.Messages, fmt.Sprintf("body %s: expected an array of %d, got nothing", p, n))
+			f.add(s.runner, rule, fmt.Sprintf("body %s: expected an array of %d, got nothing", p, n))
 		case !isArr:
-			f.Messages = append(f.Messages, fmt.Sprintf("body %s: expected an array of %d, got %s", p, n, show(v)))
+			f.add(s.runner, rule, fmt.Sprintf("body %s: expected an array of %d, got %s", p, n, show(v)))
 		case len(arr) != n:
-			f.Messages = append(f.Messages, fmt.Sprintf("body %s: expected an array of %d, got %d elements", p, n, len(arr)))
+			f.add(s.runner, rule, fmt.Sprintf("body %s: expected an array of %d, got %d elements", p, n, len(arr)))
 		}
 	}
 	for _, p := range sortedKeys(e.Each) {
 		want, err := s.vars.expandValue(e.Each[p])
 		if err != nil {
-			f.Messages = append(f.Messages, "the scenario is broken: expect.each: "+err.Error())
+			broken("expect.each: " + err.Error())
 			continue
 		}
 		v, _ := lookup(doc, p)
 		arr, ok := v.([]any)
 		if !ok {
-			f.Messages = append(f.Messages, fmt.Sprintf("body %s: expected an array, got %s", p, show(v)))
+			f.add(s.runner, rule, fmt.Sprintf("body %s: expected an array, got %s", p, show(v)))
 			continue
 		}
 		for i, el := range arr {
 			if d := compareJSON(want, el, true, nil); !d.empty() {
 				at := fmt.Sprintf("%s/%d", p, i)
-				f.Messages = append(f.Messages, fmt.Sprintf("body %s: expected to contain %s; differs at %s", at, show(want), prefixPointers(at, d.Pointers)))
+				f.add(s.runner, rule, fmt.Sprintf("body %s: expected to contain %s; differs at %s", at, show(want), prefixPointers(at, d.Pointers)))
 				f.Diff = append(f.Diff, at+":\n"+d.Text)
 			}
+		}
+	}
+	for _, p := range sortedKeys(e.At) {
+		want, err := s.vars.expandValue(e.At[p])
+		if err != nil {
+			broken("expect.at: " + err.Error())
+			continue
+		}
+		v, ok := lookup(doc, p)
+		if !ok {
+			f.add(s.runner, rule, fmt.Sprintf("body %s: expected %s, got nothing", p, show(want)))
+			continue
+		}
+		if d := compareJSON(want, v, true, nil); !d.empty() {
+			f.add(s.runner, rule, fmt.Sprintf("body %s: expected to contain %s; differs at %s", p, show(want), prefixPointers(p, d.Pointers)))
+			f.Diff = append(f.Diff, p+":\n"+d.Text)
 		}
 	}
 	for _, name := range sortedKeys(e.Capture) {
@@ -234,13 +310,13 @@ func (s *stepRunner) expect(e Expect, doc any, f *Failure) {
 		}
 		v, ok := lookup(doc, inner)
 		if !ok {
-			f.Messages = append(f.Messages, fmt.Sprintf("capture %s: the answer has nothing at %s", name, inner))
+			f.add(s.runner, rule, fmt.Sprintf("capture %s: the answer has nothing at %s", name, inner))
 			continue
 		}
 		if isLen {
 			arr, ok := v.([]any)
 			if !ok {
-				f.Messages = append(f.Messages, fmt.Sprintf("capture %s: expected an array at %s, got %s", name, inner, show(v)))
+				f.add(s.runner, rule, fmt.Sprintf("capture %s: expected an array at %s, got %s", name, inner, show(v)))
 				continue
 			}
 			s.vars[name] = strconv.Itoa(len(arr))
@@ -275,57 +351,184 @@ func linkID(link string) (string, error) {
 	return seg, nil
 }
 
-// runControl calls the control API.
-func (s *stepRunner) runControl(ctx context.Context, st Step) *Failure {
+// stateCall is a state step with its templates expanded.
+type stateCall struct {
+	op   string
+	link string
+	body any // nil when the step has none
+}
+
+// paymentExp is the card expiry the step gives ("" for the implementation's default).
+func (c stateCall) paymentExp() string {
+	m, _ := c.body.(map[string]any)
+	exp, _ := m["payment_exp"].(string)
+	return exp
+}
+
+// advanceBy is the duration an advance_clock step gives.
+func (c stateCall) advanceBy() (time.Duration, error) {
+	m, _ := c.body.(map[string]any)
+	raw, _ := m["by"].(string)
+	d, err := time.ParseDuration(raw)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("advance_clock: by %q is not a positive Go duration (744h)", raw)
+	}
+	return d, nil
+}
+
+// runState performs a state step through the source of its capability (a Go hook, the -hook
+// command or the test-support protocol), with the state checks around it: a checkout, a card
+// update or a decline shows as exactly that change.
+func (s *stepRunner) runState(ctx context.Context, st Step) *Failure {
 	c := st.Control
-	call := controlCalls[c.Op]
-	o := &outgoing{Method: call.method, Path: call.path, Header: http.Header{}}
-	if call.link {
-		link, err := s.vars.expand(c.Link)
-		if err != nil {
-			return &Failure{Messages: []string{"the scenario is broken: link: " + err.Error()}}
+	call := stateCall{op: c.Op}
+	f := &Failure{}
+	var err error
+	if c.Link != "" {
+		if call.link, err = s.vars.expand(c.Link); err != nil {
+			f.add(s.runner, setupRule, "the scenario is broken: link: "+err.Error())
+			return f
 		}
-		id, err := linkID(link)
+	}
+	if c.HasBody {
+		if call.body, err = s.vars.expandValue(c.Body); err != nil {
+			f.add(s.runner, setupRule, "the scenario is broken: body: "+err.Error())
+			return f
+		}
+	}
+	var by time.Duration
+	if c.Op == ControlAdvanceClock {
+		if by, err = call.advanceBy(); err != nil {
+			f.add(s.runner, setupRule, "the scenario is broken: "+err.Error())
+			return f
+		}
+	}
+	ch := s.stateChange(call)
+	var before *snapshot
+	if ch != nil {
+		if before, err = s.snapshot(ctx); err != nil {
+			f.add(s.runner, setupRule, "before the state step, reading the state failed: "+err.Error())
+			return f
+		}
+	}
+	s.perform(ctx, st.Expect, call, by, f)
+	if len(f.Findings) > 0 {
+		return f
+	}
+	if c.Op == ControlAdvanceClock {
+		s.advanceDay(by)
+		before = &snapshot{} // no change to compare: time moved for every organization
+	}
+	if before != nil {
+		s.checkAfter(ctx, f, before, ch, nil)
+	}
+	return f.orNil()
+}
+
+// perform performs a state step through the source of its capability: a Go hook, the -hook
+// command or the test-support protocol (whose answer must be expect's status and body).
+func (s *stepRunner) perform(ctx context.Context, expect Expect, call stateCall, by time.Duration, f *Failure) {
+	switch s.caps[controlCalls[call.op].needs] {
+	case "go":
+		if err := s.goHook(ctx, call, by); err != nil {
+			f.add(s.runner, setupRule, fmt.Sprintf("%s (Options.Hooks): %v", call.op, err))
+		}
+	case "hook":
+		ev := s.hookEvent(call, by)
+		f.Curl = s.hook.reproduce(ev)
+		if _, err := s.hook.run(ctx, ev); err != nil {
+			f.add(s.runner, setupRule, err.Error())
+		}
+	default:
+		s.httpState(ctx, expect, call, f)
+	}
+}
+
+// goHook calls the Go hook of a state step.
+func (s *stepRunner) goHook(ctx context.Context, call stateCall, by time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, s.client.timeout)
+	defer cancel()
+	h := s.opts.Hooks
+	switch call.op {
+	case ControlCompleteCheckout:
+		return h.CompleteCheckout(ctx, call.link, call.paymentExp())
+	case ControlDeclineCheckout:
+		return h.DeclineCheckout(ctx, call.link)
+	case ControlCompleteCardUpdate:
+		return h.CompleteCardUpdate(ctx, call.link, call.paymentExp())
+	case ControlDeclineCardUpdate:
+		return h.DeclineCardUpdate(ctx, call.link)
+	case ControlReset:
+		return h.Reset(ctx)
+	case ControlAdvanceClock:
+		return h.AdvanceClock(ctx, by)
+	}
+	return fmt.Errorf("no Go hook performs %s", call.op)
+}
+
+// hookEvent is the -hook event of a state step.
+func (s *stepRunner) hookEvent(call stateCall, by time.Duration) hookEvent {
+	ev := hookEvent{Event: controlCalls[call.op].needs, Link: call.link, PaymentExp: call.paymentExp()}
+	if by > 0 {
+		ev.By, ev.Seconds = by.String(), int64(by/time.Second)
+	}
+	return ev
+}
+
+// httpState performs a state step through the test-support protocol and checks its answer.
+func (s *stepRunner) httpState(ctx context.Context, expect Expect, call stateCall, f *Failure) {
+	cc := controlCalls[call.op]
+	o := &outgoing{Method: cc.method, Path: cc.path, Header: http.Header{}}
+	if cc.link {
+		id, err := linkID(call.link)
 		if err != nil {
-			return &Failure{Messages: []string{err.Error()}}
+			f.add(s.runner, setupRule, err.Error())
+			return
 		}
 		o.Path = fmt.Sprintf(o.Path, url.PathEscape(id))
 	}
-	if c.HasBody {
-		v, err := s.vars.expandValue(c.Body)
+	if call.body != nil {
+		body, err := jsonBody(call.body)
 		if err != nil {
-			return &Failure{Messages: []string{"the scenario is broken: body: " + err.Error()}}
+			f.add(s.runner, setupRule, err.Error())
+			return
 		}
-		if o.Body, err = jsonBody(v); err != nil {
-			return &Failure{Messages: []string{err.Error()}}
-		}
+		o.Body = body
 		o.Header.Set("Content-Type", "application/json")
 	}
-	f := &Failure{Curl: s.client.curl(o)}
-	ans, err := s.client.do(ctx, o)
+	f.Curl = s.client.curl(o)
+	ans, err := s.send(ctx, o, f.Curl)
 	if err != nil {
-		f.Messages = append(f.Messages, "control "+c.Op+": "+err.Error())
-		return f
+		f.add(s.runner, setupRule, "control "+call.op+": "+err.Error())
+		return
 	}
-	f.Answer = truncate(string(ans.Body), 600)
-	want := st.Expect.Status
+	f.Answer = s.hints.answer(o, ans)
+	want := expect.Status
 	if want == 0 {
-		want = call.status
+		want = cc.status
 	}
 	if ans.Status != want {
-		f.Messages = append(f.Messages, fmt.Sprintf("control %s: status: expected %d, got %d", c.Op, want, ans.Status))
-		return f
+		f.add(s.runner, setupRule, fmt.Sprintf("control %s: status: expected %d, got %d", call.op, want, ans.Status))
+		return
 	}
 	doc, err := decodeJSON(ans.Body)
 	if err != nil {
-		f.Messages = append(f.Messages, "control "+c.Op+": the answer is not JSON: "+err.Error())
-		return f
+		f.add(s.runner, setupRule, "control "+call.op+": the answer is not JSON: "+err.Error())
+		return
 	}
-	s.expect(st.Expect, doc, f)
-	if len(f.Messages) == 0 {
-		return nil
+	s.expect(setupRule, expect, doc, f)
+}
+
+// learnLink remembers what a link answered by getpaymentlink or getupdatecardlink is for.
+func (s *stepRunner) learnLink(o *outgoing, action string, doc any) {
+	if action != "getpaymentlink" && action != "getupdatecardlink" {
+		return
 	}
-	return f
+	link, _ := lookup(doc, "/response")
+	if l, ok := link.(string); ok {
+		q, _ := quantityOf(o)
+		s.links[l] = linkInfo{checkout: action == "getpaymentlink", org: orgOf(o), quantity: q}
+	}
 }
 
 // orgOf returns the org_id a request names, in the query string or the JSON body.
@@ -340,4 +543,19 @@ func orgOf(o *outgoing) string {
 		return body.OrgID
 	}
 	return ""
+}
+
+// quantityOf returns the quantity a request names, in the query string or the JSON body.
+func quantityOf(o *outgoing) (int, bool) {
+	if v := o.Query.Get("quantity"); v != "" {
+		n, err := strconv.Atoi(v)
+		return n, err == nil
+	}
+	var body struct {
+		Quantity *int `json:"quantity"`
+	}
+	if len(o.Body) > 0 && json.Unmarshal(o.Body, &body) == nil && body.Quantity != nil {
+		return *body.Quantity, true
+	}
+	return 0, false
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,58 +43,29 @@ func TestPathPrefix(t *testing.T) {
 func TestHistoryInvariant(t *testing.T) {
 	t.Parallel()
 	o := &outgoing{Method: http.MethodGet, Path: historyPath, Query: url.Values{"org_id": {"org_a"}}}
-	inv := func(id, date string) any { return map[string]any{"id": id, "date": date, "organization": "org_a"} }
+	inv := func(id, date, due string) any {
+		return map[string]any{"id": id, "date": date, "due_date": due, "organization": "org_a"}
+	}
 	cases := []struct {
 		list []any
 		want string // "" passes
 	}{
 		{nil, ""},
-		{[]any{inv("inv_2", "2026-02-01"), inv("inv_1", "2026-01-01")}, ""},
-		{[]any{inv("inv_1", "2026-01-01"), inv("inv_2", "2026-01-01"), inv("inv_0", "2025-12-31")}, ""},
-		{[]any{inv("inv_1", "2026-01-01"), inv("inv_2", "2026-02-01")}, "body /billing_history/1/date: expected newest first (dates never increasing), got 2026-02-01 after 2026-01-01"},
+		{[]any{inv("inv_2", "2026-02-01", "2026-02-15"), inv("inv_1", "2026-01-01", "2026-01-01")}, ""},
+		{[]any{inv("inv_1", "2026-01-01", "2026-01-01"), inv("inv_2", "2026-01-01", "2026-01-02"), inv("inv_0", "2025-12-31", "2026-01-01")}, ""},
+		{[]any{inv("inv_1", "2026-01-01", "2026-01-01"), inv("inv_2", "2026-02-01", "2026-02-01")}, "[D19] body /billing_history/1/date: expected newest first (dates never increasing), got 2026-02-01 after 2026-01-01"},
+		{[]any{inv("inv_1", "2026-01-02", "2026-01-01")}, "[D8] body /billing_history/0/due_date: expected on or after its date 2026-01-02, got 2026-01-01"},
+		{[]any{inv("inv_1", "2026-01-02", "2026-01-02"), inv("inv_1", "2026-01-01", "2026-01-01")}, "[D21] body /billing_history/1/id: inv_1 is also /billing_history/0: each invoice once"},
+		{[]any{map[string]any{"id": "inv_1", "date": "2026-01-01", "due_date": "2026-01-01", "organization": "org_b"}}, `[D9] body /billing_history/0/organization: expected "org_a" (the organization asked for), got "org_b"`},
 	}
 	for i, c := range cases {
-		got := strings.Join(invariants(o, historyAction, map[string]any{"billing_history": c.list}), "; ")
-		if got != c.want {
+		var msgs []string
+		for _, fd := range invariants(o, historyAction, map[string]any{"billing_history": c.list}) {
+			msgs = append(msgs, "["+ruleTag(fd.Rule)+"] "+fd.Message)
+		}
+		if got := strings.Join(msgs, "; "); got != c.want {
 			t.Errorf("case %d: %q, want %q", i, got, c.want)
 		}
-	}
-}
-
-// withoutControl answers every /_mock/ request with a 404.
-func withoutControl(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_mock/") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"status":404,"error":{"code":"not_found","message":"no"}}`))
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-func TestWithoutControlSkips(t *testing.T) {
-	t.Parallel()
-	base := serve(t, withoutControl(newMock(t)))
-	rep := execute(t, Options{BaseURL: base})
-	out := text(t, rep)
-	needControl := []string{"card-update", "faults", "lifecycle", "prefer"}
-	if !rep.OK() || rep.Control || rep.Skipped != len(needControl) {
-		t.Fatalf("want %d skips and a pass:\n%s", len(needControl), out)
-	}
-	for _, sc := range rep.Scenarios {
-		if slices.Contains(needControl, sc.Name) != (sc.Outcome == Skipped) {
-			t.Errorf("%s: %s", sc.Name, sc.Outcome)
-		}
-	}
-	if !strings.HasSuffix(out, "passed, 0 failed, 4 skipped\n") {
-		t.Errorf("last line:\n%s", out)
-	}
-
-	rep = execute(t, Options{BaseURL: base, RequireControl: true, Run: regexp.MustCompile("^lifecycle$")})
-	if rep.OK() || rep.Failed != 1 || !strings.Contains(text(t, rep), "-require-control") {
-		t.Fatalf("-require-control must fail the skip:\n%s", text(t, rep))
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // vars holds a scenario's variables: the roles, then what its steps captured.
@@ -24,7 +25,7 @@ func newVars(r Roles) vars {
 }
 
 // expand replaces every {{expr}} of s. An expr is a variable name, optionally followed by +N or -N
-// (the variable must then hold an integer).
+// (the variable must then hold an integer), or month:name, the YYYY-MM of a YYYY-MM-DD date.
 func (v vars) expand(s string) (string, error) {
 	var b strings.Builder
 	for {
@@ -48,6 +49,9 @@ func (v vars) expand(s string) (string, error) {
 }
 
 func (v vars) eval(expr string) (string, error) {
+	if name, ok := strings.CutPrefix(expr, "month:"); ok {
+		return v.month(strings.TrimSpace(name))
+	}
 	name, op, num := expr, byte(0), ""
 	if k := strings.IndexAny(expr, "+-"); k > 0 {
 		name, op, num = strings.TrimSpace(expr[:k]), expr[k], strings.TrimSpace(expr[k+1:])
@@ -71,6 +75,18 @@ func (v vars) eval(expr string) (string, error) {
 		n = -n
 	}
 	return strconv.FormatInt(a+n, 10), nil
+}
+
+// month is the YYYY-MM of a variable that holds a YYYY-MM-DD date: {{month:today}}.
+func (v vars) month(name string) (string, error) {
+	val, ok := v[name]
+	if !ok {
+		return "", fmt.Errorf("unknown variable %q in {{month:%s}}", name, name)
+	}
+	if _, err := time.Parse(time.DateOnly, val); err != nil {
+		return "", fmt.Errorf("{{month:%s}}: %s holds %q, not a YYYY-MM-DD date", name, name, val)
+	}
+	return val[:7], nil
 }
 
 // numPrefix marks a YAML string that becomes a JSON number: "{{num:qty+1}}".

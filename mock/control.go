@@ -57,19 +57,24 @@ func controlJSON(w http.ResponseWriter, v any) {
 }
 
 type healthJSON struct {
-	Status   int    `json:"status"`
-	Service  string `json:"service"`
-	Session  string `json:"session"`
-	Sessions int    `json:"sessions"`
-	Clock    string `json:"clock"`
+	Status       int      `json:"status"`
+	Service      string   `json:"service"`
+	Session      string   `json:"session"`
+	Sessions     int      `json:"sessions"`
+	Clock        string   `json:"clock"`
+	Capabilities []string `json:"capabilities"`
 }
+
+// capabilities are the state steps the control API performs, in the names of the contract
+// runner's test-support protocol (controlapi.yaml, tag test-support): all of them.
+var capabilities = []string{"complete_checkout", "decline_checkout", "complete_card_update", "decline_card_update", "reset", "advance_clock", "fault", "prefer"}
 
 func (s *Server) health(w http.ResponseWriter, r *http.Request) {
 	st, id, ok := s.controlState(w, r)
 	if !ok {
 		return
 	}
-	controlJSON(w, healthJSON{Status: http.StatusOK, Service: "cloudplans-billing-mock", Session: id, Sessions: s.sessions.count(), Clock: st.Now().Format("2006-01-02T15:04:05Z07:00")})
+	controlJSON(w, healthJSON{Status: http.StatusOK, Service: "cloudplans-billing-mock", Session: id, Sessions: s.sessions.count(), Clock: st.Now().Format("2006-01-02T15:04:05Z07:00"), Capabilities: capabilities})
 }
 
 func (s *Server) reset(w http.ResponseWriter, r *http.Request) {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
@@ -23,30 +24,17 @@ const (
 
 // settings is the command line after flags, environment and config file are merged.
 type settings struct {
-	opts      contracttest.Options
-	format    string
-	junit     string
-	verbose   bool
-	scenarios string
+	opts    contracttest.Options
+	format  string
+	junit   string
+	verbose bool
 }
 
-// fileConfig is the -config YAML file.
-type fileConfig struct {
-	BaseURL       string `yaml:"base_url"`
-	Token         string `yaml:"token"`
-	MemberToken   string `yaml:"member_token"`
-	OutsiderToken string `yaml:"outsider_token"`
-	Org           string `yaml:"org"`
-	FreshOrg      string `yaml:"fresh_org"`
-	OutsiderOrg   string `yaml:"outsider_org"`
-}
-
-// setting is one value settable by flag, environment variable and config file.
+// setting is one value settable by flag, environment variable and config file (key).
 type setting struct {
-	flag, env string
-	dest      *string
-	fromFile  func(fileConfig) string
-	usage     string
+	flag, env, key string
+	dest           *string
+	usage          string
 }
 
 // parseArgs merges flags > environment > config file > defaults.
@@ -54,31 +42,38 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	s := &settings{}
 	fs := flag.NewFlagSet("contracttest", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var baseURL string
+	var baseURL, level string
 	r := &s.opts.Roles
 	values := []setting{
-		{"base-url", "CONTRACTTEST_BASE_URL", &baseURL, func(c fileConfig) string { return c.BaseURL }, "the target's base URL, with an optional path prefix (default http://127.0.0.1:8080)"},
-		{"token", "CONTRACTTEST_TOKEN", &r.Token, func(c fileConfig) string { return c.Token }, "token of the owner of -org and -fresh-org (default tok_owner)"},
-		{"member-token", "CONTRACTTEST_MEMBER_TOKEN", &r.MemberToken, func(c fileConfig) string { return c.MemberToken }, "token of a member, not owner, of -org (default tok_member)"},
-		{"outsider-token", "CONTRACTTEST_OUTSIDER_TOKEN", &r.OutsiderToken, func(c fileConfig) string { return c.OutsiderToken }, "token of the owner of -outsider-org, not a member of -org (default tok_outsider)"},
-		{"org", "CONTRACTTEST_ORG", &r.Org, func(c fileConfig) string { return c.Org }, "an organization WITH an active subscription (default org_acme)"},
-		{"fresh-org", "CONTRACTTEST_FRESH_ORG", &r.FreshOrg, func(c fileConfig) string { return c.FreshOrg }, "an organization WITHOUT a subscription, owned by -token (default org_new)"},
-		{"outsider-org", "CONTRACTTEST_OUTSIDER_ORG", &r.OutsiderOrg, func(c fileConfig) string { return c.OutsiderOrg }, "an organization of the outsider (default org_outsider)"},
+		{"base-url", "CONTRACTTEST_BASE_URL", "base_url", &baseURL, "the target's base URL, with an optional path prefix (default http://127.0.0.1:8080)"},
+		{"token", "CONTRACTTEST_TOKEN", "token", &r.Token, "token of the owner of -org and -fresh-org (default tok_owner)"},
+		{"member-token", "CONTRACTTEST_MEMBER_TOKEN", "member_token", &r.MemberToken, "token of a member, not owner, of -org (default tok_member)"},
+		{"outsider-token", "CONTRACTTEST_OUTSIDER_TOKEN", "outsider_token", &r.OutsiderToken, "token of the owner of -outsider-org, not a member of -org (default tok_outsider)"},
+		{"org", "CONTRACTTEST_ORG", "org", &r.Org, "an organization WITH an active subscription (default org_acme)"},
+		{"fresh-org", "CONTRACTTEST_FRESH_ORG", "fresh_org", &r.FreshOrg, "an organization WITHOUT a subscription, owned by -token (default org_new)"},
+		{"outsider-org", "CONTRACTTEST_OUTSIDER_ORG", "outsider_org", &r.OutsiderOrg, "an organization of the outsider (default org_outsider)"},
+		{"hook", "CONTRACTTEST_HOOK", "hook", &s.opts.HookCommand, "a command (run with sh -c) that performs state steps: one JSON event on its stdin, exit 0 when done (FORMAT.md, \"Provider states\")"},
+		{"level", "CONTRACTTEST_LEVEL", "level", &level, "report the findings against the docs only (docs), or against the docs and this contract's decisions (all; the default)"},
 	}
 	for _, v := range values {
 		fs.StringVar(v.dest, v.flag, "", v.usage+"; env "+v.env)
 	}
+	keys := make([]string, len(values))
+	for i, v := range values {
+		keys[i] = v.key
+	}
 	var configFile, run string
-	fs.StringVar(&configFile, "config", "", "YAML file with base_url, token, member_token, outsider_token, org, fresh_org, outsider_org")
+	fs.StringVar(&configFile, "config", "", "YAML file with the keys "+strings.Join(keys, ", "))
 	fs.StringVar(&run, "run", "", "run only the scenarios whose name matches this regular expression")
 	fs.StringVar(&s.format, "format", "text", "output format: text or json")
 	fs.StringVar(&s.junit, "junit", "", "also write a JUnit XML report to this file")
-	fs.DurationVar(&s.opts.Timeout, "timeout", contracttest.DefaultTimeout, "timeout of each request")
+	fs.DurationVar(&s.opts.Timeout, "timeout", contracttest.DefaultTimeout, "timeout of each request and of each call of the -hook command")
 	fs.BoolVar(&s.verbose, "v", false, "verbose: descriptions and the full coverage table")
-	fs.IntVar(&s.opts.Parallel, "parallel", contracttest.DefaultParallel, "scenarios run at once")
-	fs.BoolVar(&s.opts.RequireControl, "require-control", false, "fail, not skip, the scenarios that need the control API when the target has none")
+	fs.IntVar(&s.opts.Parallel, "parallel", contracttest.DefaultParallel, "scenarios run at once (when the target isolates them)")
+	fs.BoolVar(&s.opts.RequireControl, "require-control", false, "fail, not skip, the scenarios that need a capability the run lacks")
 	fs.Float64Var(&s.opts.MinCoverage, "min-coverage", 0, "fail when fewer than PERCENT of the action × status pairs were exercised")
-	fs.StringVar(&s.scenarios, "scenarios", "", "load the scenarios from this directory instead of the embedded fixtures/contract")
+	var scenarios string
+	fs.StringVar(&scenarios, "scenarios", "", "load the scenarios from this directory instead of the embedded fixtures/contract")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: contracttest -base-url URL [flags]\n\nRuns the contract suite of the Cloud Plans billing API against a target.\nExit status: 0 all passed, 1 a contract failure, 2 a usage error or an unreachable target.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -92,16 +87,11 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 
-	var fc fileConfig
+	file := map[string]string{}
 	if configFile != "" {
-		data, err := os.ReadFile(configFile)
-		if err != nil {
-			return nil, fmt.Errorf("-config: %w", err)
-		}
-		dec := yaml.NewDecoder(strings.NewReader(string(data)))
-		dec.KnownFields(true)
-		if err := dec.Decode(&fc); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("-config %s: %w", configFile, err)
+		var err error
+		if file, err = readConfig(configFile, keys); err != nil {
+			return nil, err
 		}
 	}
 	for _, v := range values {
@@ -110,13 +100,20 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 		case getenv(v.env) != "":
 			*v.dest = getenv(v.env)
 		default:
-			*v.dest = v.fromFile(fc)
+			*v.dest = file[v.key]
 		}
 	}
 	if baseURL == "" {
 		baseURL = "http://127.0.0.1:8080"
 	}
 	s.opts.BaseURL = baseURL
+	switch level {
+	case "", "all":
+	case "docs":
+		s.opts.Level = contracttest.LevelDocs
+	default:
+		return nil, fmt.Errorf("-level must be docs or all, not %q", level)
+	}
 	if run != "" {
 		re, err := regexp.Compile(run)
 		if err != nil {
@@ -136,11 +133,46 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	if s.opts.MinCoverage < 0 || s.opts.MinCoverage > 100 {
 		return nil, errors.New("-min-coverage must be from 0 to 100")
 	}
-	if s.scenarios != "" {
-		if st, err := os.Stat(s.scenarios); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("-scenarios %s: not a directory", s.scenarios)
+	if scenarios != "" {
+		if st, err := os.Stat(scenarios); err != nil || !st.IsDir() {
+			return nil, fmt.Errorf("-scenarios %s: not a directory", scenarios)
 		}
-		s.opts.Scenarios = os.DirFS(s.scenarios)
+		s.opts.Scenarios = os.DirFS(scenarios)
 	}
 	return s, nil
+}
+
+// readConfig reads a -config file: a YAML mapping of known keys to strings. An unknown key or a
+// value that is not a string is reported with its line and the known keys.
+func readConfig(path string, known []string) (map[string]string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("-config: %w", err)
+	}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("-config %s: not YAML: %w", path, err)
+	}
+	out := map[string]string{}
+	if len(doc.Content) == 0 {
+		return out, nil // an empty file sets nothing
+	}
+	root := doc.Content[0]
+	if root.Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("-config %s:%d: expected a mapping of keys (%s) to strings", path, root.Line, strings.Join(known, ", "))
+	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch {
+		case !slices.Contains(known, k.Value):
+			return nil, fmt.Errorf("-config %s:%d: unknown key %q (known: %s)", path, k.Line, k.Value, strings.Join(known, ", "))
+		case v.Kind != yaml.ScalarNode || v.Tag == "!!null":
+			return nil, fmt.Errorf("-config %s:%d: %s: expected a string", path, v.Line, k.Value)
+		}
+		if _, dup := out[k.Value]; dup {
+			return nil, fmt.Errorf("-config %s:%d: key %q appears twice", path, k.Line, k.Value)
+		}
+		out[k.Value] = v.Value
+	}
+	return out, nil
 }

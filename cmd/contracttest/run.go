@@ -17,7 +17,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return runEnv(context.Background(), args, os.Getenv, stdout, stderr)
 }
 
-// runEnv runs the command with getenv as its environment and returns its exit code.
+// runEnv runs the command with getenv as its environment and returns its exit code. The -junit
+// file is opened before the run, so that a path that cannot be written is reported at once; the
+// JSON and JUnit reports are written whatever happens once the flags are read, with the error
+// that stopped the run as their one error.
 func runEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	s, err := parseArgs(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
@@ -27,29 +30,47 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		fmt.Fprintln(stderr, "contracttest:", err)
 		return exitUsage
 	}
-	rep, err := contracttest.Execute(ctx, s.opts)
-	if err != nil {
-		fmt.Fprintln(stderr, "contracttest:", err)
-		return exitUsage
+	var junit *os.File
+	if s.junit != "" {
+		if junit, err = os.Create(s.junit); err != nil {
+			fmt.Fprintf(stderr, "contracttest: -junit: %v\n", err)
+			return exitUsage
+		}
+		defer junit.Close()
 	}
-	if s.format == "json" {
+	rep, runErr := contracttest.Execute(ctx, s.opts)
+	code := exitPassed
+	switch {
+	case runErr != nil:
+		fmt.Fprintln(stderr, "contracttest:", runErr)
+		code = exitUsage
+	case !rep.OK():
+		code = exitFailed
+	}
+	switch {
+	case s.format == "json":
 		err = contracttest.WriteJSON(stdout, rep)
-	} else {
+	case runErr == nil:
 		err = contracttest.WriteText(stdout, rep, s.verbose)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "contracttest: write the report:", err)
-		return exitUsage
+		code = exitUsage
 	}
-	if s.junit != "" {
+	if junit != nil {
 		var b bytes.Buffer
-		if err := contracttest.WriteJUnit(&b, rep); err != nil || os.WriteFile(s.junit, b.Bytes(), 0o644) != nil {
-			fmt.Fprintf(stderr, "contracttest: cannot write -junit %s\n", s.junit)
+		if err := contracttest.WriteJUnit(&b, rep); err != nil {
+			fmt.Fprintln(stderr, "contracttest: -junit:", err)
+			return exitUsage
+		}
+		if _, err := junit.Write(b.Bytes()); err != nil {
+			fmt.Fprintf(stderr, "contracttest: -junit %s: %v\n", s.junit, err)
+			return exitUsage
+		}
+		if err := junit.Close(); err != nil {
+			fmt.Fprintf(stderr, "contracttest: -junit %s: %v\n", s.junit, err)
 			return exitUsage
 		}
 	}
-	if !rep.OK() {
-		return exitFailed
-	}
-	return exitPassed
+	return code
 }
