@@ -3,8 +3,10 @@
 // provider's webhook, and bills monthly renewals as they fall due.
 //
 //	provider -db billing.db -addr 127.0.0.1:8081 [-demo] [-public-url URL] [-renew-every 1m]
+//	provider hook [-db billing.db] < event.json
 //
-// It prints "billing provider listening on URL" once it accepts connections, and stops on SIGINT
+// The second form is the contract runner's -hook command for a running provider (hook.go). The
+// first prints "billing provider listening on URL" once it accepts connections, and stops on SIGINT
 // or SIGTERM after the requests in flight are answered.
 package main
 
@@ -30,6 +32,17 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	if len(os.Args) > 1 && os.Args[1] == "hook" {
+		err := runHook(ctx, os.Args[2:], os.Stdin, os.Stdout, os.Stderr, os.Getenv)
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "provider hook:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	cfg, err := parseFlags(os.Args[1:], os.Stderr, os.Getenv)
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(0)
@@ -68,7 +81,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	fs.BoolVar(&c.demo, "demo", false, "replace the database's contents with the demo data before serving:\nthe tokens tok_owner, tok_member, tok_outsider, the organizations org_acme, org_new,\norg_outsider, and a test clock at 2026-11-01T09:00:00Z")
 	fs.DurationVar(&c.renewEvery, "renew-every", time.Minute, "bill the renewals that fell due this often")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: provider [flags]\n\nThe Cloud Plans billing API on SQLite.\n\nFlags:\n")
+		fmt.Fprintf(stderr, "usage: provider [flags]\n       provider hook [-db FILE] < event.json   (the contract runner's -hook command)\n\nThe Cloud Plans billing API on SQLite.\n\nFlags:\n")
 		fs.PrintDefaults()
 		fmt.Fprintf(stderr, "\nEnvironment:\n  %s  the secret shared with the payment provider (at least %d bytes);\n    without it, %s is not served\n",
 			WebhookSecretEnv, payments.MinSecretBytes, payments.Path)

@@ -15,10 +15,13 @@ import (
 	"time"
 )
 
-// TestMain runs main itself when the test binary is started as the provider (TestSignals).
+// runMainEnv, set to 1, makes the test binary the provider: it runs main with its arguments
+// (TestSignals, TestHookCommand).
+const runMainEnv = "PROVIDER_TEST_RUN_MAIN"
+
 func TestMain(m *testing.M) {
-	if os.Getenv("PROVIDER_TEST_RUN_MAIN") == "1" {
-		os.Args = append([]string{"provider"}, strings.Fields(os.Getenv("PROVIDER_TEST_ARGS"))...)
+	if os.Getenv(runMainEnv) == "1" {
+		os.Args[0] = "provider"
 		main()
 		os.Exit(0)
 	}
@@ -123,9 +126,8 @@ func TestRun(t *testing.T) {
 func TestSignals(t *testing.T) {
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), "PROVIDER_TEST_RUN_MAIN=1",
-				"PROVIDER_TEST_ARGS=-db "+filepath.Join(t.TempDir(), "b.db")+" -addr 127.0.0.1:0 -demo")
+			cmd := exec.Command(os.Args[0], "-db", filepath.Join(t.TempDir(), "b.db"), "-addr", "127.0.0.1:0", "-demo")
+			cmd.Env = append(os.Environ(), runMainEnv+"=1")
 			out, err := cmd.StdoutPipe()
 			if err != nil {
 				t.Fatal(err)
