@@ -124,7 +124,7 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 		ReadHeaderTimeout: 5 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
@@ -148,6 +148,10 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 	}
 	return nil
 }
+
+// maxHeaderBytes bounds the request line and headers; past it Go's server answers a plain-text
+// 431 itself. It is well over api.MaxURLBytes, so that the API answers a long URL with its 414.
+const maxHeaderBytes = 256 << 10
 
 // newHandler routes the webhook (when there is a secret) and everything else to the billing API,
 // whose 404 answers unknown paths.

@@ -97,6 +97,9 @@ func TestRun(t *testing.T) {
 	if code := get(t, url+"/v1/organizations/billing/describe?action=getorganization&org_id=org_acme", "tok_owner"); code != 200 {
 		t.Errorf("describe: %d", code)
 	}
+	if code := get(t, url+"/v1/organizations/billing/describe?pad="+strings.Repeat("x", 100<<10), "tok_owner"); code != 414 {
+		t.Errorf("a 100 KB URL: %d, want the API's 414 (not the server's 431)", code)
+	}
 	if code := get(t, url+"/webhooks/payments", ""); code != 404 {
 		t.Errorf("the webhook without a secret: %d, want 404", code)
 	}

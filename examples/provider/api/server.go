@@ -3,8 +3,8 @@
 // action query parameter, every non-2xx answer the error envelope
 // {"status": N, "error": {"code": "...", "message": "..."}}.
 //
-// A request is checked in the contract's order and the first failure answers: path (404
-// not_found), method (405 method_not_allowed, with Allow), body size (413), content type (415),
+// A request is checked in the contract's order and the first failure answers: URL length (414
+// uri_too_long), path (404 not_found), method (405 method_not_allowed, with Allow), body size (413), content type (415),
 // token (401), action and parameters (400), organization (404 org_not_found), permission (403),
 // state (409). The billing rules themselves are the billing package's.
 package api
@@ -109,7 +109,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply.JSON(w, http.StatusOK, answer)
 }
 
+// MaxURLBytes is the longest URL (path and query string, as sent) the API reads (8 KiB); a longer
+// one is a 414 on any path. The HTTP server's header limit must be larger for the 414 to be
+// answered here rather than by the server.
+const MaxURLBytes = 8 << 10
+
 func (s *Server) handle(r *http.Request) (any, *apiError) {
+	uri := r.RequestURI
+	if uri == "" { // a request built in process, not read from a connection
+		uri = r.URL.RequestURI()
+	}
+	if len(uri) > MaxURLBytes {
+		return nil, fail(http.StatusRequestURITooLong, "uri_too_long", "the URL is %d bytes, over %d", len(uri), MaxURLBytes)
+	}
 	rt, ok := routes[r.URL.Path]
 	if !ok {
 		return nil, fail(http.StatusNotFound, "not_found", "no such path: %s", quote(r.URL.Path))

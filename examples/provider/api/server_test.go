@@ -111,6 +111,8 @@ func TestOrderOfChecks(t *testing.T) {
 		status int
 		code   string
 	}{
+		{"the URL length before the path", req{method: "DELETE", target: "/" + strings.Repeat("x", api.MaxURLBytes)}, 414, "uri_too_long"},
+		{"the URL length counts the query string", req{target: describe + "?action=getorganization&org_id=org_acme&pad=" + strings.Repeat("x", api.MaxURLBytes), auth: owner}, 414, "uri_too_long"},
 		{"an unknown path before the method", req{method: "DELETE", target: "/v1/organizations/billing/refund"}, 404, "not_found"},
 		{"a trailing slash is another path", req{target: describe + "/?action=getorganization&org_id=org_acme", auth: owner}, 404, "not_found"},
 		{"the method before the size", req{method: "PUT", target: update, body: big, contentType: "text/plain"}, 405, "method_not_allowed"},
