@@ -30,7 +30,7 @@ type hookEvent struct {
 func runHook(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer, getenv func(string) string) error {
 	fs := flag.NewFlagSet("provider hook", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	db := fs.String("db", "", "the provider's SQLite database `file`, for reset and advance_clock")
+	db := fs.String("db", "", "the provider's SQLite database `FILE`, for reset and advance_clock")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: provider hook [-db FILE] < event.json\n\nThe contract runner's -hook command (contracttest -hook 'provider hook -db FILE').\n\n")
 		fs.PrintDefaults()

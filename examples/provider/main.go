@@ -75,7 +75,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	var c config
 	fs := flag.NewFlagSet("provider", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.db, "db", "billing.db", "the SQLite database `file`, created and migrated at start")
+	fs.StringVar(&c.db, "db", "billing.db", "the SQLite database `FILE`, created and migrated at start")
 	fs.StringVar(&c.addr, "addr", "127.0.0.1:8081", "listen on this `host:port` (port 0 picks a free one)")
 	fs.StringVar(&c.publicURL, "public-url", "", "base `URL` of the payment and update-card links (default: from each request's Host)")
 	fs.BoolVar(&c.demo, "demo", false, "replace the database's contents with the demo data before serving:\nthe tokens tok_owner, tok_member, tok_outsider, the organizations org_acme, org_new,\norg_outsider, and a test clock at 2026-11-01T09:00:00Z")
