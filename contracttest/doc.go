@@ -3,10 +3,17 @@
 //
 // Every answer is validated against the per-action schema of the contract; every scenario step
 // compares the answer with its expectations; every rejected request to a state-changing action is
-// checked to change nothing (describe and history of the known organizations are compared before
-// and after). When the target has the mock's control API (GET /_mock/health answers 200 JSON), each
-// scenario runs in its own X-Mock-Session, so scenarios run in parallel and in any order;
-// scenarios that need the control API are skipped against a target without it.
+// checked to change nothing, and every change to show as exactly that change (describe and history
+// of the roles' organizations are compared before and after). Each finding carries the rule it
+// breaks: the docs (LevelDocs) or a decision of this contract (LevelDecision, with the id of its
+// row in the README's decision table); RULES.md lists every rule with the checks that hold it.
+//
+// Some steps cannot be performed over the billing API: completing a payment, moving the clock.
+// A scenario names the capabilities it needs (Capability); the run gets them from Options.Hooks,
+// from a -hook command (Options.HookCommand) or from the test-support protocol of the target
+// (GET /_mock/health), and skips the scenarios whose capabilities it lacks. When the target
+// isolates X-Mock-Session sessions, each scenario runs in its own, in parallel; otherwise the
+// scenarios that change state run one at a time and leave the organizations as they found them.
 //
 // The CLI (cmd/contracttest) calls Execute. A Go implementation of the API can run the suite from
 // its own tests with Run:
@@ -14,8 +21,9 @@
 //	func TestContract(t *testing.T) {
 //		ts := httptest.NewServer(myHandler)
 //		defer ts.Close()
-//		contracttest.Run(t, ts.URL, contracttest.Options{})
+//		contracttest.Run(t, ts.URL, contracttest.Options{Hooks: contracttest.Hooks{CompleteCheckout: markPaid}})
 //	}
 //
-// The scenario format and the JSON report are documented in FORMAT.md.
+// The scenario format, the provider states and the JSON report are documented in FORMAT.md; the
+// package broken is the table of deliberately broken servers the suite must catch.
 package contracttest

@@ -301,10 +301,9 @@ func (r *runner) runScenario(ctx context.Context, sc *Scenario) (res ScenarioRes
 			return res
 		}
 	case !r.isolated && mutates(sc):
-		snap, err := ex.snapshot(ctx)
-		if err != nil {
-			f := &Failure{Step: "(read the state before the scenario)"}
-			f.add(nil, setupRule, err.Error())
+		snap, f := ex.snapshot(ctx, "before the scenario")
+		if f != nil {
+			f.Step = "(read the state before the scenario)"
 			failed(f)
 			return res
 		}

@@ -5,20 +5,21 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"path"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
 	"github.com/cloudplans/billing-mock/contracttest"
 	"github.com/cloudplans/billing-mock/contracttest/broken"
+	"github.com/cloudplans/billing-mock/contracttest/internal/sidechannel"
 	"github.com/cloudplans/billing-mock/mock"
 )
 
@@ -131,92 +132,14 @@ func TestJUnit(t *testing.T) {
 	}
 }
 
-// hiddenControl answers 404 under /_mock/, as a real service without a test-support protocol
-// does.
-func hiddenControl(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if strings.HasPrefix(r.URL.Path, "/_mock/") {
-			w.Header().Set("Content-Type", "application/json")
-			w.WriteHeader(http.StatusNotFound)
-			_, _ = w.Write([]byte(`{"status":404,"error":{"code":"not_found","message":"no such path"}}`))
-			return
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// sideChannel are Go hooks that perform the state steps through the mock's own control API,
-// reached at control, as a real service's test build would mark a payment done in its database.
-func sideChannel(t *testing.T, control string) contracttest.Hooks {
-	post := func(ctx context.Context, path string, body any) error {
-		data, err := json.Marshal(body)
-		if err != nil {
-			return err
-		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, control+path, bytes.NewReader(data))
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			return err
-		}
-		defer resp.Body.Close()
-		answer, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s: %d %s", path, resp.StatusCode, answer)
-		}
-		return nil
-	}
-	id := func(link string) string {
-		u, err := url.Parse(link)
-		if err != nil {
-			t.Errorf("link %q: %v", link, err)
-			return ""
-		}
-		return path.Base(u.Path)
-	}
-	card := func(exp string) any {
-		if exp == "" {
-			return map[string]any{}
-		}
-		return map[string]any{"payment_exp": exp}
-	}
-	return contracttest.Hooks{
-		CompleteCheckout: func(ctx context.Context, link, exp string) error {
-			return post(ctx, "/_mock/checkouts/"+id(link)+"/complete", card(exp))
-		},
-		DeclineCheckout: func(ctx context.Context, link string) error {
-			return post(ctx, "/_mock/checkouts/"+id(link)+"/decline", map[string]any{})
-		},
-		CompleteCardUpdate: func(ctx context.Context, link, exp string) error {
-			return post(ctx, "/_mock/card-updates/"+id(link)+"/complete", card(exp))
-		},
-		DeclineCardUpdate: func(ctx context.Context, link string) error {
-			return post(ctx, "/_mock/card-updates/"+id(link)+"/decline", map[string]any{})
-		},
-		AdvanceClock: func(ctx context.Context, by time.Duration) error {
-			return post(ctx, "/_mock/clock/advance", map[string]any{"by": by.String()})
-		},
-	}
-}
-
 // TestHiddenControlAPI: the mock with its control API hidden behind a proxy, and Go hooks that
 // perform the state steps through a side channel, without reset: nothing is skipped but the
 // scenarios that need the mock's own fault rules and Prefer header, and the suite passes twice
 // in a row against the same mock, so every scenario left the organizations as it found them.
 func TestHiddenControlAPI(t *testing.T) {
 	t.Parallel()
-	srv, err := mock.New(mock.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	control := httptest.NewServer(srv)
-	t.Cleanup(control.Close)
-	proxied := httptest.NewServer(hiddenControl(srv))
-	t.Cleanup(proxied.Close)
-	opts := contracttest.Options{BaseURL: proxied.URL, Hooks: sideChannel(t, control.URL), Timeout: 5 * time.Second}
+	base, control := hiddenMock(t)
+	opts := contracttest.Options{BaseURL: base, Hooks: sidechannel.Hooks(control), Timeout: 5 * time.Second}
 	for run := 1; run <= 2; run++ {
 		rep, out := executeText(t, opts)
 		if !rep.OK() || rep.Control || rep.Isolated {
@@ -249,13 +172,7 @@ func executeText(t *testing.T, opts contracttest.Options) (*contracttest.Report,
 // state step are skipped, each naming what it misses and how to supply it; the rest pass.
 func TestWithoutControlSkips(t *testing.T) {
 	t.Parallel()
-	srv, err := mock.New(mock.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(hiddenControl(srv))
-	t.Cleanup(ts.Close)
-	base := ts.URL
+	base, _ := hiddenMock(t)
 	rep, out := executeText(t, contracttest.Options{BaseURL: base})
 	skips := map[string]string{
 		"card-update": "needs complete_card_update, decline_card_update, decline_checkout: supply it with -hook CMD",
@@ -283,3 +200,137 @@ func TestWithoutControlSkips(t *testing.T) {
 	}
 }
 
+// TestLevels: findings against decisions count apart from findings against the docs, and
+// -level docs leaves them out.
+func TestLevels(t *testing.T) {
+	t.Parallel()
+	code := broken.Find("wrong error code") // a 403 with another code: decision D15
+	rep, out := broken.Run(t, code, mockTarget(t, contracttest.Options{}))
+	if rep.OK() || rep.ByLevel.Decision == 0 || rep.ByLevel.Docs != 0 || !strings.Contains(out, "0 failures against the docs, ") || !strings.Contains(out, " against decisions of this contract\n") {
+		t.Fatalf("all levels:\n%s", out)
+	}
+	rep, out = broken.Run(t, code, mockTarget(t, contracttest.Options{Level: contracttest.LevelDocs}))
+	if !rep.OK() || rep.IgnoredDecisions == 0 || rep.Level != "docs" || !strings.Contains(out, "findings against decisions left out (-level docs)") {
+		t.Fatalf("-level docs:\n%s", out)
+	}
+	typ := broken.Find("quantity as a number") // describe's quantity as a JSON number: the docs show a string
+	rep, out = broken.Run(t, typ, mockTarget(t, contracttest.Options{Level: contracttest.LevelDocs}))
+	if rep.OK() || rep.ByLevel.Docs == 0 || !strings.Contains(out, "[docs] contract: body /response/subscription/quantity: expected type string") {
+		t.Fatalf("-level docs, a docs finding:\n%s", out)
+	}
+	var b bytes.Buffer
+	if err := contracttest.WriteJSON(&b, rep); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Level   string                   `json:"level"`
+		ByLevel contracttest.LevelCounts `json:"failures_by_level"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil || doc.Level != "docs" || doc.ByLevel != rep.ByLevel {
+		t.Errorf("JSON: %v %+v", err, doc)
+	}
+	b.Reset()
+	if err := contracttest.WriteJUnit(&b, rep); err != nil || !strings.Contains(b.String(), `<property name="docs_failures" value="`+strconv.Itoa(rep.ByLevel.Docs)+`">`) {
+		t.Errorf("JUnit: %v\n%s", err, b.String())
+	}
+}
+
+// TestHTMLHint: a target that answers an HTML page to everything (a wrong -base-url) gets one
+// hint, and the page is not repeated in every failure.
+func TestHTMLHint(t *testing.T) {
+	t.Parallel()
+	const page = "<!DOCTYPE html><html><body>Welcome to our website</body></html>"
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		_, _ = io.WriteString(w, page)
+	}))
+	t.Cleanup(site.Close)
+	rep, out := executeText(t, contracttest.Options{BaseURL: site.URL})
+	if rep.OK() || len(rep.Hints) != 1 || strings.Count(out, "Welcome to our website") != 1 ||
+		!strings.Contains(out, "Is -base-url the billing API's base URL") || !strings.Contains(out, "(text/html; charset=utf-8, 63 bytes, not JSON: see the hint at the end)") {
+		t.Fatalf("report:\n%s", out)
+	}
+}
+
+// TestRestore: without reset, a scenario that fails midway still leaves the organizations as it
+// found them: the subscription it started is cancelled, the quantity and the card put back.
+func TestRestore(t *testing.T) {
+	t.Parallel()
+	base, control := hiddenMock(t)
+	scenario := `name: midway
+requires: [complete_checkout, complete_card_update]
+level: docs
+steps:
+  - request: {method: POST, path: /v1/organizations/billing/update, query: {action: getpaymentlink, org_id: "{{fresh_org}}", quantity: "2"}, auth: "{{token}}"}
+    expect: {capture: {link: /response}}
+  - control: complete_checkout
+    link: "{{link}}"
+  - request: {method: POST, path: /v1/organizations/billing/update, query: {action: updatesubscription}, body: {org_id: "{{org}}", quantity: 9}, auth: "{{token}}"}
+  - request: {method: POST, path: /v1/organizations/billing/update, query: {action: getupdatecardlink}, body: {org_id: "{{org}}"}, auth: "{{token}}"}
+    expect: {capture: {card: /response}}
+  - control: complete_card_update
+    link: "{{card}}"
+    body: {payment_exp: "2035-01"}
+  - name: fails on purpose
+    request: {path: /v1/organizations/billing/describe, query: {action: getorganization, org_id: "{{org}}"}, auth: "{{token}}"}
+    expect: {status: 418}
+`
+	opts := contracttest.Options{BaseURL: base, Hooks: sidechannel.Hooks(control), Scenarios: fstest.MapFS{"midway.yaml": {Data: []byte(scenario)}}}
+	rep, out := executeText(t, opts)
+	if rep.OK() || len(rep.Scenarios[0].Failures) != 1 || rep.Scenarios[0].Failures[0].Step != "fails on purpose" {
+		t.Fatalf("want the one failure on purpose:\n%s", out)
+	}
+	describe := func(org string) string {
+		req, _ := http.NewRequest(http.MethodGet, base+"/v1/organizations/billing/describe?action=getorganization&org_id="+org, nil)
+		req.Header.Set("Authorization", "Bearer tok_owner")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return string(data)
+	}
+	if got := describe("org_new"); !strings.Contains(got, `"subscription":null`) {
+		t.Errorf("org_new keeps the subscription the scenario started: %s", got)
+	}
+	if got := describe("org_acme"); !strings.Contains(got, `"quantity":"3"`) || !strings.Contains(got, `"payment_exp":"2028-04"`) {
+		t.Errorf("org_acme was not put back: %s", got)
+	}
+}
+
+// TestIsolationNeedsTheSessionEcho: a target whose health answer lists capabilities but does not
+// echo X-Mock-Session (a real test build) gets no session header on its billing API and its
+// state-changing scenarios one at a time.
+func TestIsolationNeedsTheSessionEcho(t *testing.T) {
+	t.Parallel()
+	srv, err := mock.New(mock.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var sessions []string
+	testBuild := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/_mock/health":
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, `{"status":200,"capabilities":["complete_checkout","no_such_capability"]}`)
+			return
+		case strings.HasPrefix(r.URL.Path, "/v1/") && r.Header.Get("X-Mock-Session") != "":
+			mu.Lock()
+			sessions = append(sessions, r.Header.Get("X-Mock-Session"))
+			mu.Unlock()
+		}
+		srv.ServeHTTP(w, r)
+	})
+	base := httptest.NewServer(testBuild)
+	t.Cleanup(base.Close)
+	rep, out := executeText(t, contracttest.Options{BaseURL: base.URL, Run: regexp.MustCompile("^(lifecycle|update-roundtrip|read)$")})
+	if !rep.OK() || rep.Isolated || !rep.Control || len(rep.Capabilities) != 1 || rep.Passed != 3 {
+		t.Fatalf("report:\n%s", out)
+	}
+	if len(sessions) > 0 {
+		t.Errorf("the billing API got X-Mock-Session %v", sessions[:1])
+	}
+}

@@ -6,8 +6,9 @@ import (
 )
 
 // Run runs the suite against baseURL from a Go test: each scenario is a subtest (t.Run) that fails
-// with t.Error for each failure and is skipped with t.Skip when skipped. A run error (an unreachable
-// target, bad options) and a coverage failure fail t itself. It returns the report.
+// with t.Error for each failure and is skipped with t.Skip when skipped (the skip says which
+// capability it misses). A run error (an unreachable target, bad options) and a coverage failure
+// fail t itself; the failures counted by level are logged. It returns the report.
 func Run(t *testing.T, baseURL string, opts Options) *Report {
 	t.Helper()
 	opts.BaseURL = baseURL
@@ -30,6 +31,9 @@ func Run(t *testing.T, baseURL string, opts Options) *Report {
 	}
 	for _, e := range rep.Errors {
 		t.Error(e)
+	}
+	if line := levelText(rep); line != "" {
+		t.Log(line)
 	}
 	return rep
 }

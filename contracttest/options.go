@@ -68,7 +68,7 @@ type Options struct {
 	Timeout time.Duration
 	// Parallel is the number of scenarios run at once; 0 means DefaultParallel.
 	Parallel int
-	// RequireControl reports scenarios skipped for want of the control API as failures.
+	// RequireControl reports the scenarios skipped for a capability the run lacks as failures.
 	RequireControl bool
 	// MinCoverage, in percent, fails the run when fewer action × status pairs were exercised.
 	MinCoverage float64

@@ -13,12 +13,11 @@ import (
 // capabilities for it, a card expiry and a subscription the scenario cancelled. It returns a
 // failure naming what it could not put back, or nil. Invoices stay: no API removes them.
 func (s *stepRunner) restore(ctx context.Context, found *snapshot) *Failure {
-	f := &Failure{}
-	now, err := s.snapshot(ctx)
-	if err != nil {
-		f.add(s.runner, setupRule, "reading the state failed: "+err.Error())
+	now, f := s.snapshot(ctx, "after the scenario")
+	if f != nil {
 		return f
 	}
+	f = &Failure{}
 	for _, owner := range s.owners() {
 		was, is := found.views[owner.org].subscription(), now.views[owner.org].subscription()
 		fail := func(format string, args ...any) {

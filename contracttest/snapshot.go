@@ -46,10 +46,12 @@ func (s *stepRunner) owners() []struct{ org, token string } {
 	}
 }
 
-// snapshot reads describe and history of the roles' organizations, each with its owner's token.
-// Every answer must be a valid 200 that keeps the per-answer invariants; anything else means the
-// state cannot be compared (or the roles do not fit the target).
-func (s *stepRunner) snapshot(ctx context.Context) (*snapshot, error) {
+// snapshot reads describe and history of the roles' organizations, each with its owner's token,
+// when ("before the request") a step needs to compare the state. Every answer must be a valid 200
+// that keeps the per-answer invariants; otherwise the failure says which read broke which rule
+// (a 401, 403 or 404 means that the roles do not fit the target: a setup failure), with a curl
+// command that reproduces the read.
+func (s *stepRunner) snapshot(ctx context.Context, when string) (*snapshot, *Failure) {
 	snap := &snapshot{views: map[string]*orgView{}}
 	for _, owner := range s.owners() {
 		v := &orgView{}
@@ -59,28 +61,18 @@ func (s *stepRunner) snapshot(ctx context.Context) (*snapshot, error) {
 		}{
 			{"describe", describePath, describeAction, &v.describe}, {"history", historyPath, historyAction, &v.history},
 		} {
-			key := read.name + " " + owner.org
 			o := &outgoing{
 				Method: http.MethodGet, Path: read.path,
 				Query:  url.Values{"action": {read.action}, "org_id": {owner.org}},
 				Header: http.Header{"Authorization": {"Bearer " + owner.token}},
 			}
-			ans, err := s.client.do(ctx, o)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", key, err)
-			}
-			if ans.Status != http.StatusOK {
-				return nil, fmt.Errorf("%s: status: expected 200, got %d: %s (do the roles fit the target? FORMAT.md, \"What a real target needs\")", key, ans.Status, truncate(string(ans.Body), 200))
-			}
-			if problems := s.validate(ctx, o, read.action, ans); len(problems) > 0 {
-				return nil, fmt.Errorf("%s: contract: %s", key, problems[0])
-			}
-			doc, err := decodeJSON(ans.Body)
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w", key, err)
-			}
-			if fds := invariants(o, read.action, doc); len(fds) > 0 {
-				return nil, fmt.Errorf("%s: %s", key, fds[0].Message)
+			doc, f := s.read(ctx, o, read.action)
+			if f != nil {
+				for i := range f.Findings {
+					f.Findings[i].Message = fmt.Sprintf("%s, %s %s: %s", when, read.name, owner.org, f.Findings[i].Message)
+					f.Messages[i] = f.Findings[i].Message
+				}
+				return nil, f
 			}
 			*read.dest = doc
 		}
@@ -88,6 +80,55 @@ func (s *stepRunner) snapshot(ctx context.Context) (*snapshot, error) {
 		snap.views[owner.org] = v
 	}
 	return snap, nil
+}
+
+// read sends one read of a snapshot and checks it: a valid 200 that keeps the invariants.
+func (s *stepRunner) read(ctx context.Context, o *outgoing, action string) (any, *Failure) {
+	f := &Failure{Curl: s.client.curl(o)}
+	ans, err := s.client.do(ctx, o)
+	if err != nil {
+		f.add(s.runner, docsRule, err.Error())
+		return nil, f
+	}
+	f.Answer = s.hints.answer(o, ans)
+	switch ans.Status {
+	case http.StatusOK:
+	case http.StatusUnauthorized, http.StatusForbidden, http.StatusNotFound:
+		f.add(s.runner, setupRule, fmt.Sprintf("status: expected 200, got %d (do the roles fit the target? FORMAT.md, \"What a real target needs\")", ans.Status))
+		return nil, f
+	default:
+		f.add(s.runner, docsRule, fmt.Sprintf("status: expected 200, got %d", ans.Status))
+	}
+	for _, p := range s.validate(ctx, o, action, ans) {
+		f.add(s.runner, problemRule(ans.Status, p), "contract: "+p.String())
+	}
+	doc, err := decodeJSON(ans.Body)
+	if err != nil && len(f.Findings) == 0 {
+		f.add(s.runner, docsRule, "the answer is not JSON: "+err.Error())
+	}
+	if len(f.Findings) > 0 {
+		return nil, f
+	}
+	for _, fd := range invariants(o, action, doc) {
+		f.add(s.runner, fd.Rule, fd.Message)
+	}
+	if len(f.Findings) > 0 {
+		return nil, f
+	}
+	return doc, nil
+}
+
+// merge adds the findings of a failed state read to a step's failure: the read's curl reproduces
+// them, in place of the step's own when the step has none, else named in the last finding.
+func (f *Failure) merge(g *Failure) {
+	if f.Curl == "" {
+		f.Curl, f.Answer = g.Curl, g.Answer
+	} else if n := len(g.Findings); n > 0 && g.Curl != "" {
+		g.Findings[n-1].Message += "\n(the read that found it: " + g.Curl + ")"
+		g.Messages[n-1] = g.Findings[n-1].Message
+	}
+	f.Findings = append(f.Findings, g.Findings...)
+	f.Messages = append(f.Messages, g.Messages...)
 }
 
 // diff lists what changed between two snapshots: one go-cmp report ("-" before, "+" after) per

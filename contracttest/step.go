@@ -123,8 +123,9 @@ func (s *stepRunner) runRequest(ctx context.Context, st Step) *Failure {
 	ch := s.apiChange(o, want)
 	var before *snapshot
 	if rejected || ch != nil {
-		if before, err = s.snapshot(ctx); err != nil {
-			f.add(s.runner, setupRule, "before the request, reading the state failed: "+err.Error())
+		var sf *Failure
+		if before, sf = s.snapshot(ctx, "before the request"); sf != nil {
+			f.merge(sf)
 			return f
 		}
 	}
@@ -176,9 +177,9 @@ func (s *stepRunner) runRequest(ctx context.Context, st Step) *Failure {
 // checkAfter reads the state after a step, checks its invariants and, for a change, that it
 // shows as exactly that change; more runs further checks on the state after.
 func (s *stepRunner) checkAfter(ctx context.Context, f *Failure, before *snapshot, ch *change, more func(after *snapshot)) {
-	after, err := s.snapshot(ctx)
-	if err != nil {
-		f.add(s.runner, setupRule, "after the request, reading the state failed: "+err.Error())
+	after, sf := s.snapshot(ctx, "after the step")
+	if sf != nil {
+		f.merge(sf)
 		return
 	}
 	if ch != nil {
@@ -406,8 +407,9 @@ func (s *stepRunner) runState(ctx context.Context, st Step) *Failure {
 	ch := s.stateChange(call)
 	var before *snapshot
 	if ch != nil {
-		if before, err = s.snapshot(ctx); err != nil {
-			f.add(s.runner, setupRule, "before the state step, reading the state failed: "+err.Error())
+		var sf *Failure
+		if before, sf = s.snapshot(ctx, "before the state step"); sf != nil {
+			f.merge(sf)
 			return f
 		}
 	}

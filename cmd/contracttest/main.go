@@ -1,13 +1,16 @@
 // Command contracttest runs the contract suite of the Cloud Plans billing API against a target.
 //
 //	contracttest -base-url http://127.0.0.1:8080 [-token T -member-token T -outsider-token T
-//	             -org ID -fresh-org ID -outsider-org ID] [-config FILE] [-run REGEX]
-//	             [-format text|json] [-junit FILE] [-timeout 10s] [-parallel N] [-v]
-//	             [-require-control] [-min-coverage PERCENT] [-scenarios DIR]
+//	             -org ID -fresh-org ID -outsider-org ID] [-hook CMD] [-level docs|all]
+//	             [-config FILE] [-run REGEX] [-format text|json] [-junit FILE] [-timeout 10s]
+//	             [-parallel N] [-v] [-require-control] [-min-coverage PERCENT] [-scenarios DIR]
 //
-// Each setting comes from its flag, else from its CONTRACTTEST_* environment variable, else from
-// the -config YAML file, else from the mock's default fixtures. Exit codes: 0 all passed, 1 at
-// least one contract failure, 2 a usage error or an unreachable target.
+// Each of the roles, -base-url, -hook and -level comes from its flag, else from its
+// CONTRACTTEST_* environment variable, else from the -config YAML file, else from the mock's
+// default fixtures. -hook CMD performs the state steps a test cannot do over the billing API
+// (completing a payment): contracttest/FORMAT.md, "Provider states". Exit codes: 0 all passed, 1
+// at least one contract failure, 2 a usage error or an unreachable target (the JSON and JUnit
+// reports are written then too, with the error).
 package main
 
 import (

@@ -9,9 +9,11 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/cloudplans/billing-mock/contracttest"
 	"github.com/cloudplans/billing-mock/mock"
 )
 
@@ -44,6 +46,17 @@ func TestExitCodes(t *testing.T) {
 		})
 	})
 	good := mockURL(t, nil)
+	otherCodes := mockURL(t, func(h http.Handler) http.Handler { // a decision broken: 401 codes of its own
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") == "" && strings.HasPrefix(r.URL.Path, "/v1/") {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte(`{"status":401,"error":{"code":"unauthenticated","message":"log in"}}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
 	cases := []struct {
 		name string
 		args []string
@@ -54,10 +67,14 @@ func TestExitCodes(t *testing.T) {
 		{"bad format", []string{"-base-url", good, "-format", "xml"}, 2, ""},
 		{"bad regexp", []string{"-base-url", good, "-run", "("}, 2, ""},
 		{"bad base URL", []string{"-base-url", "127.0.0.1:1"}, 2, ""},
+		{"bad level", []string{"-base-url", good, "-level", "strict"}, 2, ""},
+		{"run matches nothing", []string{"-base-url", good, "-run", "^nomatch$"}, 2, ""},
 		{"unreachable", []string{"-base-url", closed}, 2, ""},
 		{"broken target", []string{"-base-url", broken}, 1, "failed"},
 		{"mock", []string{"-base-url", good}, 0, " 0 failed, 0 skipped\n"},
 		{"run filter", []string{"-base-url", good, "-run", "^read$"}, 0, "1 passed, 0 failed, 0 skipped\n"},
+		{"a decision broken", []string{"-base-url", otherCodes, "-run", "^auth$"}, 1, "0 failures against the docs, 1 against decisions of this contract\n0 passed, 1 failed"},
+		{"a decision broken, docs level", []string{"-base-url", otherCodes, "-level", "docs", "-run", "^auth$"}, 0, "findings against decisions left out (-level docs)\n1 passed"},
 		{"full coverage", []string{"-base-url", good, "-min-coverage", "100"}, 0, " pairs exercised (100.0%)\n"},
 		{"coverage gap", []string{"-base-url", good, "-run", "^read$", "-min-coverage", "100"}, 1, "ERROR coverage "},
 	}
@@ -72,6 +89,68 @@ func TestExitCodes(t *testing.T) {
 				t.Errorf("output lacks %q:\n%s", c.out, out.String())
 			}
 		})
+	}
+}
+
+// TestUsageMessages: usage errors are plain, name what is wrong and what would be right, and come
+// before the run.
+func TestUsageMessages(t *testing.T) {
+	t.Parallel()
+	good := mockURL(t, nil)
+	dir := t.TempDir()
+	config := func(text string) string {
+		p := filepath.Join(dir, strconv.Itoa(len(text))+".yaml")
+		if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"host and port without a scheme", []string{"-base-url", "127.0.0.1:8080"}, `base URL "127.0.0.1:8080" has no scheme: did you mean http://127.0.0.1:8080?`},
+		{"localhost without a scheme", []string{"-base-url", "localhost:8080"}, `did you mean http://localhost:8080?`},
+		{"a config typo", []string{"-config", config("base_url: " + good + "\ntokn: x\n")}, `.yaml:2: unknown key "tokn" (known: base_url, token, member_token, outsider_token, org, fresh_org, outsider_org, hook, level)`},
+		{"a config list", []string{"-config", config("token: [a, b]\n")}, ".yaml:1: token: expected a string"},
+		{"a config that is a list", []string{"-config", config("- a\n")}, ".yaml:1: expected a mapping of keys"},
+		{"-run matching nothing", []string{"-base-url", good, "-run", "^lifecycel$"}, `-run "^lifecycel$" matches no scenario; the scenarios are: auth, card-update, faults, input, lifecycle,`},
+		{"an unwritable -junit", []string{"-base-url", "http://127.0.0.1:1", "-junit", filepath.Join(dir, "no", "such", "dir", "j.xml")}, "-junit: open " + filepath.Join(dir, "no", "such", "dir", "j.xml") + ": no such file or directory"},
+	}
+	for _, c := range cases {
+		var out, errOut bytes.Buffer
+		if code := runEnv(context.Background(), c.args, noEnv, &out, &errOut); code != exitUsage || !strings.Contains(errOut.String(), c.want) {
+			t.Errorf("%s: exit %d, stderr %q, want %q", c.name, code, errOut.String(), c.want)
+		}
+		if strings.Contains(errOut.String(), "main.") || strings.Contains(errOut.String(), "contracttest.") {
+			t.Errorf("%s: a Go type in %q", c.name, errOut.String())
+		}
+	}
+}
+
+// TestReportsWhenUnreachable: against an unreachable target the JSON and JUnit reports are
+// written, each with the one error.
+func TestReportsWhenUnreachable(t *testing.T) {
+	t.Parallel()
+	l, _ := net.Listen("tcp", "127.0.0.1:0")
+	closed := "http://" + l.Addr().String()
+	l.Close()
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	var out, errOut bytes.Buffer
+	if code := runEnv(context.Background(), []string{"-base-url", closed, "-format", "json", "-junit", junit}, noEnv, &out, &errOut); code != exitUsage {
+		t.Fatalf("exit %d", code)
+	}
+	var rep struct {
+		Errors    []string `json:"errors"`
+		Scenarios []any    `json:"scenarios"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil || len(rep.Errors) != 1 || !strings.Contains(rep.Errors[0], "unreachable") || rep.Scenarios == nil {
+		t.Errorf("JSON: %v %+v\n%s", err, rep, out.String())
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil || !bytes.Contains(data, []byte(`<testcase name="run"`)) || !bytes.Contains(data, []byte("unreachable")) || !bytes.Contains(data, []byte(`failures="1"`)) {
+		t.Errorf("JUnit: %v\n%s", err, data)
 	}
 }
 
@@ -109,5 +188,23 @@ func TestPrecedence(t *testing.T) {
 	}
 	if _, err := parseArgs([]string{"-config", filepath.Join(t.TempDir(), "none")}, noEnv, &bytes.Buffer{}); err == nil {
 		t.Error("a missing config file was accepted")
+	}
+	hookCfg := filepath.Join(t.TempDir(), "h.yaml")
+	if err := os.WriteFile(hookCfg, []byte("hook: ./from-file.sh\nlevel: docs\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{[]string{"-config", hookCfg}, nil, "./from-file.sh"},
+		{[]string{"-config", hookCfg}, map[string]string{"CONTRACTTEST_HOOK": "./from-env.sh"}, "./from-env.sh"},
+		{[]string{"-config", hookCfg, "-hook", "./from-flag.sh"}, map[string]string{"CONTRACTTEST_HOOK": "./from-env.sh"}, "./from-flag.sh"},
+	} {
+		s, err := parseArgs(c.args, func(k string) string { return c.env[k] }, &bytes.Buffer{})
+		if err != nil || s.opts.HookCommand != c.want || s.opts.Level != contracttest.LevelDocs {
+			t.Errorf("%v %v: hook %q level %q (%v), want %q", c.args, c.env, s.opts.HookCommand, s.opts.Level, err, c.want)
+		}
 	}
 }

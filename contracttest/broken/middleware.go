@@ -103,6 +103,12 @@ func (q request) org() string {
 	return s
 }
 
+// partition keys the state a stateful variant keeps: the client's X-Mock-Session when it sends
+// one, so that the variant's state stays in the session it was made in, as the state of an
+// implementation that isolates sessions does; "" for every request otherwise. No variant relies
+// on the implementation honouring the header.
+func (q request) partition() string { return q.r.Header.Get("X-Mock-Session") }
+
 // token is the bearer token the request sends.
 func (q request) token() string {
 	return strings.TrimPrefix(q.r.Header.Get("Authorization"), "Bearer ")
@@ -116,32 +122,33 @@ func (q request) clone() *http.Request {
 	return r2
 }
 
-// withParam returns a copy of the request with one parameter replaced, where the client sent it.
-func (q request) withParam(name, value string) *http.Request {
+// with returns the request with one parameter replaced, where the client sent it (query string
+// or JSON body).
+func (q request) with(name, value string) request {
 	r2 := q.clone()
 	if query := r2.URL.Query(); query.Has(name) {
 		query.Set(name, value)
 		r2.URL.RawQuery = query.Encode()
 	}
+	body := q.body
 	var m map[string]any
 	dec := json.NewDecoder(bytes.NewReader(q.body))
 	dec.UseNumber()
 	if dec.Decode(&m) == nil {
 		if _, ok := m[name]; ok {
 			m[name] = value
-			b, _ := json.Marshal(m)
-			r2.Body = io.NopCloser(bytes.NewReader(b))
-			r2.ContentLength = int64(len(b))
+			body, _ = json.Marshal(m)
 		}
 	}
-	return r2
+	r2.Body, r2.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	return readRequest(r2)
 }
 
-// withToken returns a copy of the request that sends another bearer token.
-func (q request) withToken(token string) *http.Request {
+// as returns the request sent with another bearer token.
+func (q request) as(token string) request {
 	r2 := q.clone()
 	r2.Header.Set("Authorization", "Bearer "+token)
-	return r2
+	return readRequest(r2)
 }
 
 // editJSON decodes an answer's body, lets fn change it and encodes it again.

@@ -1,7 +1,9 @@
 package broken
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -18,6 +20,11 @@ const (
 
 // Variants lists the broken implementations, each with the finding the suite must report.
 func Variants() []Variant {
+	return append(classic(), holes()...)
+}
+
+// classic are the variants the suite caught from the start.
+func classic() []Variant {
 	return []Variant{
 		{Name: "drops subscription", Want: "/response/subscription", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
 			return rewrite(h, func(q request, a *answer) {
@@ -46,7 +53,7 @@ func Variants() []Variant {
 		}},
 		{Name: "ignores auth", Want: "status: expected 401", Wrap: func(roles contracttest.Roles, h http.Handler) http.Handler {
 			return intercept(h, func(w http.ResponseWriter, q request) bool {
-				h.ServeHTTP(w, q.withToken(roles.Token))
+				h.ServeHTTP(w, q.as(roles.Token).clone())
 				return true
 			})
 		}},
@@ -55,7 +62,7 @@ func Variants() []Variant {
 				if q.token() != roles.OutsiderToken || q.org() == roles.OutsiderOrg {
 					return false
 				}
-				h.ServeHTTP(w, q.withToken(roles.Token))
+				h.ServeHTTP(w, q.as(roles.Token).clone())
 				return true
 			})
 		}},
@@ -82,7 +89,7 @@ func Variants() []Variant {
 				if q.action != describe || a.status != 200 {
 					return
 				}
-				key := q.token() + " " + q.org()
+				key := q.partition() + " " + q.token() + " " + q.org()
 				mu.Lock()
 				defer mu.Unlock()
 				if old, ok := cache[key]; ok {
@@ -97,7 +104,7 @@ func Variants() []Variant {
 				if q.action != describe || q.org() != roles.FreshOrg {
 					return false
 				}
-				h.ServeHTTP(w, q.withParam("org_id", roles.Org))
+				h.ServeHTTP(w, q.with("org_id", roles.Org).clone())
 				return true
 			})
 		}},
@@ -154,7 +161,7 @@ func Variants() []Variant {
 		{Name: "rejected request changes state", Want: "changed the state", Wrap: func(roles contracttest.Roles, h http.Handler) http.Handler {
 			return intercept(h, func(w http.ResponseWriter, q request) bool {
 				if q.action == update && q.token() == roles.MemberToken {
-					record(h, q.withToken(roles.Token))
+					record(h, q.as(roles.Token).clone())
 				}
 				return false
 			})
@@ -230,6 +237,194 @@ func Variants() []Variant {
 			})
 		}},
 	}
+}
+
+// holes are variants that the suite let through before it checked every change, the past-due
+// status, the order among invoices of one date and the ids across organizations.
+func holes() []Variant {
+	return []Variant{
+		{Name: "hides the newest invoice", Want: "expected exactly one new invoice, got none", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			return editHistory(h, func(_ request, m map[string]any) {
+				if list := invoices(m); len(list) > 0 {
+					m["billing_history"] = list[1:]
+				}
+			})
+		}},
+		{Name: "same-date invoices oldest first", Want: "expected first (newest first: it is the most recently created)", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			return editHistory(h, func(_ request, m map[string]any) {
+				list := invoices(m)
+				for i := 0; i < len(list); {
+					j := i
+					for j < len(list) && field(list[j], "date") == field(list[i], "date") {
+						j++
+					}
+					slices.Reverse(list[i:j])
+					i = j
+				}
+			})
+		}},
+		{Name: "due before its date", Want: "expected on or after its date", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			return editHistory(h, func(_ request, m map[string]any) {
+				for _, inv := range invoices(m) {
+					if inv, ok := inv.(map[string]any); ok && inv["date"] == inv["due_date"] {
+						if d, err := time.Parse(time.DateOnly, field(inv, "date")); err == nil {
+							inv["due_date"] = d.AddDate(0, 0, -1).Format(time.DateOnly)
+						}
+					}
+				}
+			})
+		}},
+		{Name: "a credit as a charge", Want: "expected a credit (negative)", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			return editHistory(h, func(_ request, m map[string]any) {
+				for _, inv := range invoices(m) {
+					if inv, ok := inv.(map[string]any); ok {
+						inv["amount"] = strings.TrimPrefix(field(inv, "amount"), "-")
+					}
+				}
+			})
+		}},
+		{Name: "always active", Want: "subscription.status active, expected past_due", Wrap: subscriptionStatus("active")},
+		{Name: "always past_due", Want: "subscription.status past_due, expected active", Wrap: subscriptionStatus("past_due")},
+		{Name: "an update changes another organization", Want: "another organization (- before, + after)", Wrap: func(roles contracttest.Roles, h http.Handler) http.Handler {
+			return intercept(h, func(w http.ResponseWriter, q request) bool {
+				if q.action != update || q.token() != roles.Token || q.org() != roles.Org {
+					return false
+				}
+				a := record(h, q.clone())
+				if a.status == 200 {
+					record(h, q.with("org_id", roles.OutsiderOrg).as(roles.OutsiderToken).clone())
+				}
+				a.send(w)
+				return true
+			})
+		}},
+		{Name: "ids by position", Want: "ids are unique across organizations", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			return editHistory(h, func(_ request, m map[string]any) {
+				list := invoices(m)
+				for i, inv := range list {
+					if inv, ok := inv.(map[string]any); ok {
+						inv["id"] = fmt.Sprintf("inv_%d", len(list)-i)
+					}
+				}
+			})
+		}},
+		{Name: "an invoice twice in a history", Want: "each invoice once", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			return editHistory(h, func(_ request, m map[string]any) {
+				if list := invoices(m); len(list) > 1 {
+					if first, ok := list[0].(map[string]any); ok {
+						if second, ok := list[1].(map[string]any); ok {
+							second["id"] = first["id"]
+						}
+					}
+				}
+			})
+		}},
+		{Name: "another organization's invoices, relabelled", Want: "ids are unique across organizations", Wrap: func(roles contracttest.Roles, h http.Handler) http.Handler {
+			return intercept(h, func(w http.ResponseWriter, q request) bool {
+				if q.action != history || q.org() != roles.FreshOrg {
+					return false
+				}
+				a := record(h, q.clone())
+				theirs := record(h, q.with("org_id", roles.Org).as(roles.Token).clone())
+				if a.status == 200 && theirs.status == 200 {
+					var extra []any
+					theirs.editJSON(func(m map[string]any) { extra = invoices(m) })
+					a.editJSON(func(m map[string]any) {
+						for _, inv := range extra {
+							if inv, ok := inv.(map[string]any); ok {
+								inv["organization"] = roles.FreshOrg
+							}
+						}
+						m["billing_history"] = append(invoices(m), extra...)
+					})
+				}
+				a.send(w)
+				return true
+			})
+		}},
+		{Name: "an update renames the organization", Want: "expected exactly that change; differs at /response/organization/name", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			changed := afterUpdate()
+			return rewrite(h, func(q request, a *answer) {
+				changed.note(q, a)
+				if q.action == describe && a.status == 200 && changed.has(q) {
+					a.editJSON(func(m map[string]any) {
+						if o, ok := m["response"].(map[string]any)["organization"].(map[string]any); ok {
+							o["name"] = fmt.Sprint(o["name"], " (changed)")
+						}
+					})
+				}
+			})
+		}},
+		{Name: "an update marks every invoice paid", Want: "the invoices that were there changed", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
+			changed := afterUpdate()
+			return rewrite(h, func(q request, a *answer) {
+				changed.note(q, a)
+				if q.action == history && a.status == 200 && changed.has(q) {
+					a.editJSON(func(m map[string]any) {
+						for _, inv := range invoices(m) {
+							if inv, ok := inv.(map[string]any); ok {
+								inv["status"] = "paid"
+							}
+						}
+					})
+				}
+			})
+		}},
+	}
+}
+
+// editHistory rewrites every 200 answer of history.
+func editHistory(h http.Handler, fn func(q request, m map[string]any)) http.Handler {
+	return rewrite(h, func(q request, a *answer) {
+		if q.action == history && a.status == 200 {
+			a.editJSON(func(m map[string]any) { fn(q, m) })
+		}
+	})
+}
+
+// subscriptionStatus breaks describe: its subscription.status is always this one.
+func subscriptionStatus(status string) func(contracttest.Roles, http.Handler) http.Handler {
+	return func(_ contracttest.Roles, h http.Handler) http.Handler {
+		return rewrite(h, func(q request, a *answer) {
+			if q.action == describe && a.status == 200 {
+				a.editJSON(func(m map[string]any) {
+					if s := subscription(m); s != nil {
+						s["status"] = status
+					}
+				})
+			}
+		})
+	}
+}
+
+// updated remembers the organizations an updatesubscription succeeded on.
+type updated struct {
+	mu   sync.Mutex
+	orgs map[string]bool
+}
+
+func afterUpdate() *updated { return &updated{orgs: map[string]bool{}} }
+
+func (u *updated) note(q request, a *answer) {
+	if q.action == update && a.status == 200 {
+		u.mu.Lock()
+		u.orgs[q.partition()+" "+q.org()] = true
+		u.mu.Unlock()
+	}
+}
+
+// has reports whether the organization a request names was updated (in its partition).
+func (u *updated) has(q request) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.orgs[q.partition()+" "+q.org()]
+}
+
+// field is a string member of an invoice ("" when absent).
+func field(inv any, name string) string {
+	m, _ := inv.(map[string]any)
+	s, _ := m[name].(string)
+	return s
 }
 
 // answersBody breaks an action: its every answer has this body.
