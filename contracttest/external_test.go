@@ -334,3 +334,23 @@ func TestIsolationNeedsTheSessionEcho(t *testing.T) {
 		t.Errorf("the billing API got X-Mock-Session %v", sessions[:1])
 	}
 }
+
+// TestSameDateCreationOrder: among invoices of one date the contract puts the most recently
+// created first (D19). One answer cannot show creation order, but a change can: the mock's
+// changes in update-roundtrip and lifecycle make invoices of one date (the clock does not move),
+// each new one first, and pass; a history that puts each new invoice after the older ones of its
+// date fails at the second change of a day.
+func TestSameDateCreationOrder(t *testing.T) {
+	t.Parallel()
+	run := regexp.MustCompile("^(update-roundtrip|lifecycle)$")
+	rep, out := broken.Run(t, broken.Variant{Name: "the mock", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler { return h }},
+		mockTarget(t, contracttest.Options{Run: run}))
+	if !rep.OK() || rep.Passed != 2 {
+		t.Fatalf("the mock:\n%s", out)
+	}
+	rep, out = broken.Run(t, broken.Find("same-date invoices oldest first"), mockTarget(t, contracttest.Options{Run: run}))
+	if rep.OK() || !strings.Contains(out, "[D19] history org_acme after updatesubscription of org_acme to 3: the new invoice ") ||
+		!strings.Contains(out, "is at /billing_history/1, expected first (newest first: it is the most recently created)") {
+		t.Fatalf("same-date invoices, oldest created first:\n%s", out)
+	}
+}

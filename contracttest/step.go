@@ -28,6 +28,9 @@ type stepRunner struct {
 	// that a change just showed it (the target's today, give or take a midnight).
 	day      string
 	dayExact bool
+	// last is the state the previous step left, when it read it after it was done: the state
+	// before this step, if nothing was sent in between.
+	last, prev *snapshot
 }
 
 // linkInfo is what a link is for: a checkout (org, quantity) or a card update (org).
@@ -39,6 +42,7 @@ type linkInfo struct {
 
 // run runs one step and returns its failure, or nil.
 func (s *stepRunner) run(ctx context.Context, st Step) *Failure {
+	s.prev, s.last = s.last, nil
 	if st.Control != nil {
 		return s.runState(ctx, st)
 	}
@@ -124,7 +128,7 @@ func (s *stepRunner) runRequest(ctx context.Context, st Step) *Failure {
 	var before *snapshot
 	if rejected || ch != nil {
 		var sf *Failure
-		if before, sf = s.snapshot(ctx, "before the request"); sf != nil {
+		if before, sf = s.stateBefore(ctx, "before the request"); sf != nil {
 			f.merge(sf)
 			return f
 		}
@@ -174,6 +178,15 @@ func (s *stepRunner) runRequest(ctx context.Context, st Step) *Failure {
 	return f.orNil()
 }
 
+// stateBefore is the state before a step: what the previous step read when it was done, if it
+// was the last thing sent, else a new snapshot.
+func (s *stepRunner) stateBefore(ctx context.Context, when string) (*snapshot, *Failure) {
+	if s.prev != nil {
+		return s.prev, nil
+	}
+	return s.snapshot(ctx, when)
+}
+
 // checkAfter reads the state after a step, checks its invariants and, for a change, that it
 // shows as exactly that change; more runs further checks on the state after.
 func (s *stepRunner) checkAfter(ctx context.Context, f *Failure, before *snapshot, ch *change, more func(after *snapshot)) {
@@ -182,6 +195,7 @@ func (s *stepRunner) checkAfter(ctx context.Context, f *Failure, before *snapsho
 		f.merge(sf)
 		return
 	}
+	s.last = after
 	if ch != nil {
 		s.verifyChange(f, before, after, ch)
 	}
@@ -408,7 +422,7 @@ func (s *stepRunner) runState(ctx context.Context, st Step) *Failure {
 	var before *snapshot
 	if ch != nil {
 		var sf *Failure
-		if before, sf = s.snapshot(ctx, "before the state step"); sf != nil {
+		if before, sf = s.stateBefore(ctx, "before the state step"); sf != nil {
 			f.merge(sf)
 			return f
 		}

@@ -19,13 +19,9 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // TestMockPasses runs the suite, through Run, against the mock in process.
 func TestMockPasses(t *testing.T) {
 	t.Parallel()
-	start := time.Now()
 	rep := Run(t, serve(t, newMock(t)), Options{Timeout: 5 * time.Second})
-	if rep == nil || !rep.OK() || rep.Skipped != 0 || !rep.Control {
+	if rep == nil || !rep.OK() || rep.Skipped != 0 || !rep.Control || !rep.Isolated {
 		t.Fatalf("report: %+v", rep)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Errorf("the suite took %s", d)
 	}
 }
 
