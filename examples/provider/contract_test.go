@@ -27,6 +27,27 @@ func TestContract(t *testing.T) {
 	}
 }
 
+// TestContractOverTestSupport runs the suite against a test build (-test-support): the runner
+// finds the state steps in GET /_mock/health and performs them over HTTP.
+func TestContractOverTestSupport(t *testing.T) {
+	p := newTestProviderWith(t, config{testSupport: true})
+	srv := httptest.NewServer(p.handler)
+	t.Cleanup(srv.Close)
+	rep := contracttest.Run(t, srv.URL, contracttest.Options{})
+	if rep == nil {
+		return
+	}
+	checkComplete(t, rep)
+	for _, c := range rep.Capabilities {
+		if c.Source != "http" {
+			t.Errorf("capability %s from %s, want http", c.Name, c.Source)
+		}
+	}
+	if !rep.Control || rep.Isolated || len(rep.Capabilities) != 6 {
+		t.Errorf("test-support protocol %v, isolated %v, capabilities %+v", rep.Control, rep.Isolated, rep.Capabilities)
+	}
+}
+
 // checkComplete fails t unless the run skipped only what needs the mock's own capabilities and
 // covered every action × status but the 500s.
 func checkComplete(t *testing.T, rep *contracttest.Report) {
@@ -52,11 +73,11 @@ func needsMockOnly(reason string) bool {
 }
 
 // TestBrokenVariants wraps the provider in each deliberately broken server of the table: the
-// suite must report every one.
+// suite must report every one. The state steps go over the test-support protocol, whose calls
+// the runner can print as curl commands (see the README on why not Go hooks here).
 func TestBrokenVariants(t *testing.T) {
 	broken.Check(t, func(t *testing.T) broken.Target {
-		p := newTestProvider(t)
-		return broken.Target{Handler: p.handler, Options: contracttest.Options{Hooks: p.hooks()}}
+		return broken.Target{Handler: newTestProviderWith(t, config{testSupport: true}).handler}
 	})
 }
 

@@ -2,7 +2,7 @@
 // the example a backend team copies. It serves the contract's six actions, the payment
 // provider's webhook, and bills monthly renewals as they fall due.
 //
-//	provider -db billing.db -addr 127.0.0.1:8081 [-demo] [-public-url URL] [-renew-every 1m]
+//	provider -db billing.db -addr 127.0.0.1:8081 [-demo] [-test-support] [-public-url URL] [-renew-every 1m]
 //	provider hook [-db billing.db] < event.json
 //
 // The second form is the contract runner's -hook command for a running provider (hook.go). The
@@ -21,12 +21,14 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
 	"github.com/cloudplans/billing-mock/examples/provider/api"
 	"github.com/cloudplans/billing-mock/examples/provider/billing"
 	"github.com/cloudplans/billing-mock/examples/provider/payments"
+	"github.com/cloudplans/billing-mock/examples/provider/testsupport"
 )
 
 func main() {
@@ -68,6 +70,7 @@ type config struct {
 	publicURL     string
 	demo          bool
 	renewEvery    time.Duration
+	testSupport   bool
 	webhookSecret string
 }
 
@@ -80,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	fs.StringVar(&c.publicURL, "public-url", "", "base `URL` of the payment and update-card links (default: from each request's Host)")
 	fs.BoolVar(&c.demo, "demo", false, "replace the database's contents with the demo data before serving:\nthe tokens tok_owner, tok_member, tok_outsider, the organizations org_acme, org_new,\norg_outsider, and a test clock at 2026-11-01T09:00:00Z")
 	fs.DurationVar(&c.renewEvery, "renew-every", time.Minute, "bill the renewals that fell due this often")
+	fs.BoolVar(&c.testSupport, "test-support", false, "serve the contract kit's test-support protocol under /_mock/ (pay links, reset to\nthe demo data, move the test clock): for a test build only, never in production")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: provider [flags]\n       provider hook [-db FILE] < event.json   (the contract runner's -hook command)\n\nThe Cloud Plans billing API on SQLite.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -153,27 +157,32 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 // 431 itself. It is well over api.MaxURLBytes, so that the API answers a long URL with its 414.
 const maxHeaderBytes = 256 << 10
 
-// newHandler routes the webhook (when there is a secret) and everything else to the billing API,
-// whose 404 answers unknown paths.
+// newHandler routes the webhook (when there is a secret), the test-support protocol (with
+// -test-support) and everything else to the billing API, whose 404 answers unknown paths.
 func newHandler(store *billing.Store, cfg config, log *slog.Logger) (http.Handler, error) {
 	billingAPI, err := api.New(store, api.Options{PublicURL: cfg.publicURL, Log: log})
 	if err != nil {
 		return nil, err
 	}
+	var webhook, support http.Handler
 	if cfg.webhookSecret == "" {
 		log.Warn("no webhook: set " + WebhookSecretEnv + " to the secret shared with the payment provider")
-		return billingAPI, nil
-	}
-	webhook, err := payments.NewWebhook(store, []byte(cfg.webhookSecret), payments.WebhookOptions{Log: log})
-	if err != nil {
+	} else if webhook, err = payments.NewWebhook(store, []byte(cfg.webhookSecret), payments.WebhookOptions{Log: log}); err != nil {
 		return nil, fmt.Errorf("%s: %w", WebhookSecretEnv, err)
 	}
+	if cfg.testSupport {
+		log.Warn("serving the test-support protocol under " + testsupport.Prefix + ": anyone who reaches it can pay links, reset the database and move the clock")
+		support = testsupport.New(store, billing.Demo())
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path == payments.Path {
+		switch {
+		case webhook != nil && r.URL.Path == payments.Path:
 			webhook.ServeHTTP(w, r)
-			return
+		case support != nil && strings.HasPrefix(r.URL.Path, testsupport.Prefix):
+			support.ServeHTTP(w, r)
+		default:
+			billingAPI.ServeHTTP(w, r)
 		}
-		billingAPI.ServeHTTP(w, r)
 	}), nil
 }
 

@@ -25,6 +25,12 @@ type testProvider struct {
 
 func newTestProvider(t *testing.T) *testProvider {
 	t.Helper()
+	return newTestProviderWith(t, config{webhookSecret: testSecret})
+}
+
+// newTestProviderWith is newTestProvider with other settings (test support).
+func newTestProviderWith(t *testing.T, cfg config) *testProvider {
+	t.Helper()
 	ctx := context.Background()
 	store, err := billing.Open(ctx, filepath.Join(t.TempDir(), "billing.db"))
 	if err != nil {
@@ -34,7 +40,7 @@ func newTestProvider(t *testing.T) *testProvider {
 	if err := store.Load(ctx, billing.Demo()); err != nil {
 		t.Fatal(err)
 	}
-	h, err := newHandler(store, config{webhookSecret: testSecret}, slog.New(slog.DiscardHandler))
+	h, err := newHandler(store, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}

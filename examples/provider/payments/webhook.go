@@ -173,7 +173,7 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ID: ev.ID, Type: ev.Type, LinkID: ev.LinkID, PaymentExp: ev.PaymentExp,
 	})
 	if err != nil {
-		status, code := refusalStatus(err)
+		status, code := RefusalStatus(err)
 		if status == http.StatusInternalServerError {
 			h.log.Error("payment event failed", "event", ev.ID, "type", ev.Type, "link", ev.LinkID, "err", err)
 			reply.Error(w, status, code, "the event could not be applied; deliver it again")
@@ -185,8 +185,9 @@ func (h *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	reply.JSON(w, http.StatusOK, applied{Status: http.StatusOK, Duplicate: dup})
 }
 
-// refusalStatus maps a refusal of ApplyPaymentEvent to its status and code.
-func refusalStatus(err error) (int, string) {
+// RefusalStatus maps a refusal of ApplyPaymentEvent to its HTTP status and error code; any other
+// error is a 500 internal_error.
+func RefusalStatus(err error) (int, string) {
 	switch code := billing.CodeOf(err); code {
 	case billing.CodeLinkNotFound:
 		return http.StatusNotFound, string(code)
