@@ -342,34 +342,20 @@ func holes() []Variant {
 				return true
 			})
 		}},
-		{Name: "an update renames the organization", Want: "expected exactly that change; differs at /response/organization/name", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
-			changed := afterUpdate()
-			return rewrite(h, func(q request, a *answer) {
-				changed.note(q, a)
-				if q.action == describe && a.status == 200 && changed.has(q) {
-					a.editJSON(func(m map[string]any) {
-						if o, ok := m["response"].(map[string]any)["organization"].(map[string]any); ok {
-							o["name"] = fmt.Sprint(o["name"], " (changed)")
-						}
-					})
+		{Name: "an update renames the organization", Want: "expected exactly that change; differs at /response/organization/name",
+			Wrap: afterAnUpdate(describe, func(m map[string]any) {
+				if o, ok := m["response"].(map[string]any)["organization"].(map[string]any); ok {
+					o["name"] = fmt.Sprint(o["name"], " (changed)")
 				}
-			})
-		}},
-		{Name: "an update marks every invoice paid", Want: "the invoices that were there changed", Wrap: func(_ contracttest.Roles, h http.Handler) http.Handler {
-			changed := afterUpdate()
-			return rewrite(h, func(q request, a *answer) {
-				changed.note(q, a)
-				if q.action == history && a.status == 200 && changed.has(q) {
-					a.editJSON(func(m map[string]any) {
-						for _, inv := range invoices(m) {
-							if inv, ok := inv.(map[string]any); ok {
-								inv["status"] = "paid"
-							}
-						}
-					})
+			})},
+		{Name: "an update marks every invoice paid", Want: "the invoices that were there changed",
+			Wrap: afterAnUpdate(history, func(m map[string]any) {
+				for _, inv := range invoices(m) {
+					if inv, ok := inv.(map[string]any); ok {
+						inv["status"] = "paid"
+					}
 				}
-			})
-		}},
+			})},
 	}
 }
 
@@ -397,13 +383,25 @@ func subscriptionStatus(status string) func(contracttest.Roles, http.Handler) ht
 	}
 }
 
+// afterAnUpdate breaks an action's 200 answers about an organization once an update of that
+// organization succeeded: edit rewrites them.
+func afterAnUpdate(action string, edit func(m map[string]any)) func(contracttest.Roles, http.Handler) http.Handler {
+	return func(_ contracttest.Roles, h http.Handler) http.Handler {
+		changed := &updated{orgs: map[string]bool{}}
+		return rewrite(h, func(q request, a *answer) {
+			changed.note(q, a)
+			if q.action == action && a.status == 200 && changed.has(q) {
+				a.editJSON(edit)
+			}
+		})
+	}
+}
+
 // updated remembers the organizations an updatesubscription succeeded on.
 type updated struct {
 	mu   sync.Mutex
 	orgs map[string]bool
 }
-
-func afterUpdate() *updated { return &updated{orgs: map[string]bool{}} }
 
 func (u *updated) note(q request, a *answer) {
 	if q.action == update && a.status == 200 {
