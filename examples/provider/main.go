@@ -83,7 +83,7 @@ func parseFlags(args []string, stderr io.Writer, getenv func(string) string) (co
 	fs.StringVar(&c.publicURL, "public-url", "", "base `URL` of the payment and update-card links (default: from each request's Host)")
 	fs.BoolVar(&c.demo, "demo", false, "replace the database's contents with the demo data before serving:\nthe tokens tok_owner, tok_member, tok_outsider, the organizations org_acme, org_new,\norg_outsider, and a test clock at 2026-11-01T09:00:00Z")
 	fs.DurationVar(&c.renewEvery, "renew-every", time.Minute, "bill the renewals that fell due this often")
-	fs.BoolVar(&c.testSupport, "test-support", false, "serve the contract kit's test-support protocol under /_mock/ (pay links, reset to\nthe demo data, move the test clock): for a test build only, never in production")
+	fs.BoolVar(&c.testSupport, "test-support", false, "serve the contract kit's test-support protocol under /_mock/ (pay links, reset to\nthe demo data, move the test clock) and test-mode hosted pages at the links: for a\ntest build only, never in production")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: provider [flags]\n       provider hook [-db FILE] < event.json   (the contract runner's -hook command)\n\nThe Cloud Plans billing API on SQLite.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -157,14 +157,14 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 // 431 itself. It is well over api.MaxURLBytes, so that the API answers a long URL with its 414.
 const maxHeaderBytes = 256 << 10
 
-// newHandler routes the webhook (when there is a secret), the test-support protocol (with
-// -test-support) and everything else to the billing API, whose 404 answers unknown paths.
+// newHandler routes the webhook (when there is a secret), the test-support protocol and the
+// hosted pages of the links (with -test-support) and everything else to the billing API, whose 404 answers unknown paths.
 func newHandler(store *billing.Store, cfg config, log *slog.Logger) (http.Handler, error) {
 	billingAPI, err := api.New(store, api.Options{PublicURL: cfg.publicURL, Log: log})
 	if err != nil {
 		return nil, err
 	}
-	var webhook, support http.Handler
+	var webhook, support, pages http.Handler
 	if cfg.webhookSecret == "" {
 		log.Warn("no webhook: set " + WebhookSecretEnv + " to the secret shared with the payment provider")
 	} else if webhook, err = payments.NewWebhook(store, []byte(cfg.webhookSecret), payments.WebhookOptions{Log: log}); err != nil {
@@ -172,7 +172,7 @@ func newHandler(store *billing.Store, cfg config, log *slog.Logger) (http.Handle
 	}
 	if cfg.testSupport {
 		log.Warn("serving the test-support protocol under " + testsupport.Prefix + ": anyone who reaches it can pay links, reset the database and move the clock")
-		support = testsupport.New(store, billing.Demo())
+		support, pages = testsupport.New(store, billing.Demo()), testsupport.NewPages(store)
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch {
@@ -180,6 +180,8 @@ func newHandler(store *billing.Store, cfg config, log *slog.Logger) (http.Handle
 			webhook.ServeHTTP(w, r)
 		case support != nil && strings.HasPrefix(r.URL.Path, testsupport.Prefix):
 			support.ServeHTTP(w, r)
+		case pages != nil && (strings.HasPrefix(r.URL.Path, api.CheckoutPath) || strings.HasPrefix(r.URL.Path, api.CardUpdatePath)):
+			pages.ServeHTTP(w, r)
 		default:
 			billingAPI.ServeHTTP(w, r)
 		}

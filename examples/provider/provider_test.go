@@ -4,12 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/cloudplans/billing-mock/contracttest"
 	"github.com/cloudplans/billing-mock/examples/provider/billing"
+	"github.com/cloudplans/billing-mock/examples/provider/internal/billingtest"
 	"github.com/cloudplans/billing-mock/examples/provider/payments"
 )
 
@@ -31,15 +31,7 @@ func newTestProvider(t *testing.T) *testProvider {
 // newTestProviderWith is newTestProvider with other settings (test support).
 func newTestProviderWith(t *testing.T, cfg config) *testProvider {
 	t.Helper()
-	ctx := context.Background()
-	store, err := billing.Open(ctx, filepath.Join(t.TempDir(), "billing.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if err := store.Load(ctx, billing.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	store := billingtest.Store(t)
 	h, err := newHandler(store, cfg, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)

@@ -13,18 +13,12 @@ import (
 
 	"github.com/cloudplans/billing-mock/examples/provider/api"
 	"github.com/cloudplans/billing-mock/examples/provider/billing"
+	"github.com/cloudplans/billing-mock/examples/provider/internal/billingtest"
 )
 
 func newAPI(t testing.TB, opts api.Options) (*api.Server, *billing.Store) {
 	t.Helper()
-	store, err := billing.Open(context.Background(), filepath.Join(t.TempDir(), "billing.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if err := store.Load(context.Background(), billing.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	store := billingtest.Store(t)
 	srv, err := api.New(store, opts)
 	if err != nil {
 		t.Fatal(err)

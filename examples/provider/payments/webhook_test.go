@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/cloudplans/billing-mock/examples/provider/api"
 	"github.com/cloudplans/billing-mock/examples/provider/billing"
+	"github.com/cloudplans/billing-mock/examples/provider/internal/billingtest"
 	"github.com/cloudplans/billing-mock/examples/provider/payments"
 )
 
@@ -57,14 +57,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	store, err := billing.Open(context.Background(), filepath.Join(t.TempDir(), "billing.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = store.Close() })
-	if err := store.Load(context.Background(), billing.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	store := billingtest.Store(t)
 	billingAPI, _ := api.New(store, api.Options{})
 	hook, err := payments.NewWebhook(store, secret, payments.WebhookOptions{})
 	if err != nil {

@@ -3,24 +3,17 @@ package testsupport_test
 import (
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/cloudplans/billing-mock/examples/provider/billing"
+	"github.com/cloudplans/billing-mock/examples/provider/internal/billingtest"
 	"github.com/cloudplans/billing-mock/examples/provider/testsupport"
 )
 
 func TestCalls(t *testing.T) {
 	ctx := context.Background()
-	store, err := billing.Open(ctx, filepath.Join(t.TempDir(), "billing.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = store.Close() }()
-	if err := store.Load(ctx, billing.Demo()); err != nil {
-		t.Fatal(err)
-	}
+	store := billingtest.Store(t)
 	h := testsupport.New(store, billing.Demo())
 	checkout, err := store.CreateCheckout(ctx, "usr_owner", "org_new", 2)
 	if err != nil {
