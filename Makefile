@@ -6,10 +6,16 @@ FUZZTIME  ?= 5s
 # the mock's users do not inherit its SQLite driver).
 MODULES   := . examples/provider
 
-.PHONY: run build test race fuzz-short fuzz lint bench e2e contracttest clean
+.PHONY: run build test race fuzz-short fuzz lint bench e2e contracttest image image-test npm npm-test clean
 
-run: ## serve the mock with the embedded spec and default fixtures
-	$(GO) run ./cmd/billing-mock -addr $(ADDR)
+# ARGS: more flags for the mock, as in `make run ARGS='-scenario past-due'`.
+ARGS      ?=
+IMAGE     ?= cloudplans/billing-mock:dev
+# NPM_VERSION: the npm packages' version (default: the git tag, else 0.0.0-dev).
+NPM_VERSION ?=
+
+run: ## serve the mock with the embedded spec and default fixtures (more flags: ARGS='-scenario past-due')
+	$(GO) run ./cmd/billing-mock -addr $(ADDR) $(ARGS)
 
 build: ## build both binaries into bin/
 	$(GO) build -o bin/billing-mock ./cmd/billing-mock
@@ -49,6 +55,18 @@ bench: ## benchmarks, load test and the performance targets (see README, "Perfor
 	@cat bin/bench/go.txt
 	$(GO) run ./bench/benchtool ratios bin/bench/go.txt
 	bash bench/loadtest.sh
+
+image: ## the OCI image FROM scratch with podman (static binary, non-root, at most 20 MB), tagged IMAGE
+	IMAGE=$(IMAGE) bash packaging/image/build.sh
+
+image-test: image ## build the image, run it, describe, the contract suite against it, stop it
+	IMAGE=$(IMAGE) bash packaging/image/test.sh
+
+npm: ## the npm packages into bin/npm/: @cloudplans/billing-mock (launcher, Playwright fixture, typed control client) and one per platform with its binary
+	bash packaging/npm/build.sh $(if $(NPM_VERSION),--version $(NPM_VERSION))
+
+npm-test: npm ## install the npm tarballs offline (no registry) into a temp project: npx billing-mock -version, a describe, the JS API, its types
+	node --test --test-reporter=spec packaging/npm/test/
 
 contracttest: ## run the contract suite against BASE_URL (default: a mock you started with make run)
 	$(GO) run ./cmd/contracttest -base-url $${BASE_URL:-http://$(ADDR)}

@@ -7,6 +7,10 @@
 #   3. builds billing-mock and starts it on a free loopback port (-addr 127.0.0.1:0, read from its
 #      one-line banner)
 #   4. runs e2e/tests/*.test.mjs with node's built-in test runner, one file at a time, MOCK_URL set
+#   5. builds the npm package @cloudplans/billing-mock and this machine's binary package
+#      (packaging/npm/build.sh --out, no tarballs), puts them into node_modules as npm would, and
+#      runs e2e/playwright/*.spec.mjs with @playwright/test (playwright.config.mjs): the package's
+#      Playwright fixture, its global setup starting the mock from the package's own binary
 #
 # Whatever happens, it stops what it started (the mock by its PID, the test runner's process group,
 # which holds Chromium and the app server) and deletes its temporary directory.
@@ -14,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 export NO_UPDATE_NOTIFIER=1
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 # Debian's chromium only; never a browser build of Playwright's
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
 export CHROMIUM
 E2E_TIMEOUT=${E2E_TIMEOUT:-300} # seconds for the whole test run (it takes about 20)
@@ -36,8 +41,9 @@ fi
 # --- 2. test tools -----------------------------------------------------------------------------------
 stamp=node_modules/.e2e-package-lock.sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
-if [[ ! -d node_modules/playwright-core || ! -d node_modules/axe-core || ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
-  step "npm ci (playwright-core, axe-core pinned in e2e/package-lock.json)"
+if [[ ! -d node_modules/playwright-core || ! -d node_modules/@playwright/test || ! -d node_modules/axe-core ||
+      ! -f $stamp || "$(cat "$stamp")" != "$want" ]]; then
+  step "npm ci (playwright-core, @playwright/test, axe-core pinned in e2e/package-lock.json)"
   npm ci --no-audit --no-fund
   echo "$want" > "$stamp"
 fi
@@ -96,4 +102,21 @@ tests_pid=$!
 rc=0
 wait "$tests_pid" || rc=$?
 tests_pid=''
+
+# --- 5. the npm package's Playwright fixture ---------------------------------------------------------
+host=$(node -p 'process.platform + "-" + process.arch')
+step "the npm package for $host (packaging/npm/build.sh --out), into node_modules/@cloudplans"
+bash ../packaging/npm/build.sh --platforms "$host" --out "$tmp/npm" --no-pack
+rm -rf node_modules/@cloudplans
+mkdir -p node_modules/@cloudplans
+cp -R "$tmp/npm/packages/billing-mock" "$tmp/npm/packages/billing-mock-$host" node_modules/@cloudplans/
+
+step "npx playwright test (playwright/*.spec.mjs: the fixture, two workers, one mock for the run)"
+# BILLING_MOCK_URL unset: the fixture's global setup starts the mock from the package.
+(unset BILLING_MOCK_URL; exec setsid timeout -k 10 "$E2E_TIMEOUT" npx --offline playwright test -c playwright.config.mjs) &
+tests_pid=$!
+pw_rc=0
+wait "$tests_pid" || pw_rc=$?
+tests_pid=''
+(( rc == 0 )) && rc=$pw_rc
 exit "$rc"

@@ -1,9 +1,11 @@
 // Command billing-mock serves the stateful mock of the Cloud Plans billing API.
 //
 //	billing-mock [-addr 127.0.0.1:8080] [-fixtures FILE | -scenario NAME] [-spec FILE] [-cors-origins LIST]
-//	             [-public-url URL] [-log-format text|json] [-quiet] [-strict=true]
+//	             [-public-url URL] [-log-format text|json] [-quiet] [-strict=true] [-version]
 //
-// It starts from the seed every time (no state on disk) and stops cleanly on SIGINT or SIGTERM.
+// The listen address comes from -addr, else from the BILLING_MOCK_ADDR environment variable, else
+// it is 127.0.0.1:8080 (the container image sets BILLING_MOCK_ADDR=0.0.0.0:8080). It starts from the
+// seed every time (no state on disk) and stops cleanly on SIGINT or SIGTERM.
 package main
 
 import (
@@ -24,6 +26,7 @@ import (
 	"time"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/internal/version"
 	"github.com/cloudplans/billing-mock/mock"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
@@ -49,7 +52,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr); err != nil {
+	if err := runEnv(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
@@ -73,6 +76,7 @@ type config struct {
 	journalSize int
 	maxFaults   int
 	latency     string
+	version     bool
 	// Hardening and performance.
 	maxPendingLinks int
 	maxInvoices     int
@@ -81,11 +85,24 @@ type config struct {
 	headerTimeout   time.Duration
 }
 
-func parseFlags(args []string, stderr io.Writer) (config, error) {
+// addrEnv names the environment variable that sets the listen address when -addr is not given.
+const addrEnv = "BILLING_MOCK_ADDR"
+
+// defaultAddr is the listen address when neither -addr nor BILLING_MOCK_ADDR is set: loopback only,
+// so that a mock on a laptop is never reachable from the network by accident.
+const defaultAddr = "127.0.0.1:8080"
+
+// parseFlags parses the command line; getenv is the environment (BILLING_MOCK_ADDR).
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
 	var c config
 	fs := flag.NewFlagSet("billing-mock", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen on this host:port exactly (port 0 picks a free one)")
+	addr := defaultAddr
+	if env := getenv(addrEnv); env != "" {
+		addr = env
+	}
+	fs.StringVar(&c.addr, "addr", addr, "listen on this host:port exactly (port 0 picks a free one); env "+addrEnv)
+	fs.BoolVar(&c.version, "version", false, "print the version and exit")
 	fs.StringVar(&c.fixtures, "fixtures", "", "start every session from this seed YAML instead of the embedded fixtures/seed.yaml")
 	fs.StringVar(&c.scenario, "scenario", "", "start every session from this named scenario (GET /_mock/scenarios lists them); not with -fixtures")
 	fs.StringVar(&c.spec, "spec", "", "validate against this OpenAPI file instead of the embedded openapi.yaml")
@@ -132,11 +149,16 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	return c, nil
 }
 
-// run parses flags, builds the mock, serves until ctx ends, then shuts down within 3 s.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	c, err := parseFlags(args, stderr)
+// runEnv parses flags (getenv is the environment), builds the mock, serves until ctx ends, then
+// shuts down within 3 s.
+func runEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	c, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err
+	}
+	if c.version {
+		fmt.Fprintln(stdout, version.Line("billing-mock"))
+		return nil
 	}
 	opts := mock.Options{PublicURL: c.publicURL, SkipResponseValidation: !c.strict, MaxSessions: c.maxSessions, JournalSize: c.journalSize, MaxFaults: c.maxFaults, MaxPendingLinks: c.maxPendingLinks, MaxInvoices: c.maxInvoices}
 	opts.ValidationCache = c.validationCache

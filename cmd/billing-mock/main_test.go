@@ -22,6 +22,12 @@ import (
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
+// run is runEnv with an empty environment, so that no BILLING_MOCK_ADDR of the machine reaches the
+// tests.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	return runEnv(ctx, args, func(string) string { return "" }, stdout, stderr)
+}
+
 // syncBuffer is a bytes.Buffer safe to read while the server writes to it.
 type syncBuffer struct {
 	mu  sync.Mutex
@@ -232,4 +238,53 @@ func TestMaxInvoicesFlag(t *testing.T) {
 	err := run(context.Background(), []string{"-max-invoices", "0"}, io.Discard, io.Discard)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "-max-invoices must be at least 1")
+}
+
+// TestListenAddress: -addr wins over BILLING_MOCK_ADDR, which wins over the loopback default; the
+// container image relies on the variable (BILLING_MOCK_ADDR=0.0.0.0:8080).
+func TestListenAddress(t *testing.T) {
+	t.Parallel()
+	env := func(addr string) func(string) string {
+		return func(key string) string {
+			if key == addrEnv {
+				return addr
+			}
+			return ""
+		}
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  string
+		want string
+	}{
+		{"default", nil, "", "127.0.0.1:8080"},
+		{"environment", nil, "0.0.0.0:8080", "0.0.0.0:8080"},
+		{"flag over environment", []string{"-addr", "127.0.0.1:9999"}, "0.0.0.0:8080", "127.0.0.1:9999"},
+		{"flag", []string{"-addr", "[::1]:0"}, "", "[::1]:0"},
+	}
+	for _, tt := range tests {
+		c, err := parseFlags(tt.args, env(tt.env), io.Discard)
+		require.NoError(t, err, tt.name)
+		assert.Equal(t, tt.want, c.addr, tt.name)
+	}
+
+	// And the server really listens there: port 0 from the environment picks a free one.
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &syncBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- runEnv(ctx, []string{"-quiet"}, env("127.0.0.1:0"), stdout, io.Discard) }()
+	require.Eventually(t, func() bool {
+		return regexp.MustCompile(`^billing-mock listening on http://127\.0\.0\.1:[1-9][0-9]*\n$`).MatchString(stdout.String())
+	}, 5*time.Second, 10*time.Millisecond, "banner: %q", stdout.String())
+	cancel()
+	require.NoError(t, <-done)
+}
+
+// TestVersionFlag: -version prints one line from the build information and starts no server.
+func TestVersionFlag(t *testing.T) {
+	t.Parallel()
+	var stdout bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-version", "-addr", "256.0.0.1:1"}, &stdout, io.Discard))
+	assert.Regexp(t, `^billing-mock \S+ \(go1\.[^,]+, [a-z0-9]+/[a-z0-9]+(, [^)]*)?\)\n$`, stdout.String())
 }

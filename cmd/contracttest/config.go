@@ -28,6 +28,7 @@ type settings struct {
 	format  string
 	junit   string
 	verbose bool
+	version bool
 }
 
 // setting is one value settable by flag, environment variable and config file (key).
@@ -74,6 +75,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	fs.Float64Var(&s.opts.MinCoverage, "min-coverage", 0, "fail when fewer than PERCENT of the action × status pairs were exercised")
 	var scenarios string
 	fs.StringVar(&scenarios, "scenarios", "", "load the scenarios from this directory instead of the embedded fixtures/contract")
+	fs.BoolVar(&s.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
 		fmt.Fprint(fs.Output(), "Usage: contracttest -base-url URL [flags]\n\nRuns the contract suite of the Cloud Plans billing API against a target.\nExit status: 0 all passed, 1 a contract failure, 2 a usage error or an unreachable target.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -83,6 +85,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if s.version {
+		return s, nil
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })

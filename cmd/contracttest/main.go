@@ -4,6 +4,7 @@
 //	             -org ID -fresh-org ID -outsider-org ID] [-hook CMD] [-level docs|all]
 //	             [-config FILE] [-run REGEX] [-format text|json] [-junit FILE] [-timeout 10s]
 //	             [-parallel N] [-v] [-require-control] [-min-coverage PERCENT] [-scenarios DIR]
+//	contracttest -version
 //
 // Each of the roles, -base-url, -hook and -level comes from its flag, else from its
 // CONTRACTTEST_* environment variable, else from the -config YAML file, else from the mock's

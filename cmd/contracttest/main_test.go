@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -206,5 +207,17 @@ func TestPrecedence(t *testing.T) {
 		if err != nil || s.opts.HookCommand != c.want || s.opts.Level != contracttest.LevelDocs {
 			t.Errorf("%v %v: hook %q level %q (%v), want %q", c.args, c.env, s.opts.HookCommand, s.opts.Level, err, c.want)
 		}
+	}
+}
+
+// TestVersionFlag: -version prints one line from the build information, exits 0 and sends nothing
+// (the base URL here is not even valid).
+func TestVersionFlag(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if code := runEnv(context.Background(), []string{"-version", "-base-url", "::not a url"}, noEnv, &out, &errOut); code != exitPassed {
+		t.Fatalf("exit %d, stderr %q", code, errOut.String())
+	}
+	if !regexp.MustCompile(`^contracttest \S+ \(go1\.[^,]+, [a-z0-9]+/[a-z0-9]+(, [^)]*)?\)\n$`).MatchString(out.String()) {
+		t.Errorf("-version printed %q", out.String())
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"github.com/cloudplans/billing-mock/contracttest"
+	"github.com/cloudplans/billing-mock/internal/version"
 )
 
 // run runs the command with the process's environment and returns its exit code.
@@ -29,6 +30,10 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err != nil {
 		fmt.Fprintln(stderr, "contracttest:", err)
 		return exitUsage
+	}
+	if s.version {
+		fmt.Fprintln(stdout, version.Line("contracttest"))
+		return exitPassed
 	}
 	var junit *os.File
 	if s.junit != "" {
