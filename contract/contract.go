@@ -2,10 +2,14 @@
 // responses against it, per action.
 //
 // The billing API picks its operation with an `action` query parameter, and one path carries four
-// actions. The document therefore maps each action, in the `x-actions` extension of its operation,
-// to its own request schema, required parameters and response schemas. Load builds, at start-up,
-// one kin-openapi operation per action from that map, so that validating an answer of
-// `getpaymentlink` checks it against `LinkResponse` alone, never against the union of the path.
+// actions. The document states each action's query parameters in standard OpenAPI (a plain enum
+// parameter, or one object query parameter with a oneOf branch per action) and, in the `x-actions`
+// extension of its operation, what standard OpenAPI cannot say: the action's JSON body, its branch
+// of each union of answers, and where the billing mock is lenient about parameter locations. Load
+// builds, at start-up, one kin-openapi operation per action from both, checking that the extension
+// agrees with the standard constructs, so that validating an answer of `getpaymentlink` checks it
+// against `LinkResponse` alone, never against the union of the path. LoadGeneric builds the other
+// view: the document as a validator that knows no extension sees it.
 //
 // The package is shared by the mock (which validates what it receives and what it sends) and the
 // contract-test runner (which validates what a target answers). It does no routing on hosts: paths
@@ -35,8 +39,9 @@ import (
 type Contract struct {
 	doc   *openapi3.T
 	paths map[string]*pathItem
-	// unrouted holds the answers of requests that match no operation, by status (404, 405).
-	unrouted map[int]*openapi3.SchemaRef
+	// unrouted holds, by status, the answers the document declares for requests that no operation
+	// answers (x-unrouted-responses).
+	unrouted map[int]*unroutedResponse
 	options  *openapi3filter.Options
 	// responseOptions are the schema options kin-openapi's ValidateResponse derives from options
 	// on every call, derived once.
@@ -64,10 +69,15 @@ type Operation struct {
 
 // action is what validating one action needs, all built at load time.
 type action struct {
-	name     string
-	required []string
-	route    *routers.Route
-	// request is the action's body schema (nil when it takes no body); integers lists its
+	name string
+	// required lists the parameters the action requires, sorted; canonical says where the document
+	// puts each of its parameters (InQuery or InBody), and lenient where else the action accepts
+	// them ("", lenientBody or lenientQuery).
+	required  []string
+	canonical map[string]string
+	lenient   string
+	route     *routers.Route
+	// request is the body schema the action accepts (nil when it accepts none); integers lists its
 	// top-level members of type integer, whose JSON literals must be integers.
 	request  *openapi3.SchemaRef
 	integers []string
@@ -91,21 +101,18 @@ var embedded = sync.OnceValues(func() (*Contract, error) { return Load(billingmo
 func Embedded() (*Contract, error) { return embedded() }
 
 // Load parses and validates an OpenAPI document and indexes its operations and actions. It fails
-// when the document is invalid, or when an `x-actions` map is malformed or names a schema that does
-// not exist.
+// when the document is invalid, or when its extensions are malformed or disagree with its standard
+// constructs: an `x-actions` entry for an action the operation's parameters do not name, a request
+// that is not a branch of the operation's request body, a response that is not a branch of the
+// operation's schema for that status, or an `x-unrouted-responses` entry that names no response.
 func Load(data []byte) (*Contract, error) {
-	loader := openapi3.NewLoader()
-	doc, err := loader.LoadFromData(data)
+	doc, err := loadDocument(data)
 	if err != nil {
-		return nil, fmt.Errorf("contract: load OpenAPI document: %w", err)
-	}
-	if err := doc.Validate(loader.Context); err != nil {
-		return nil, fmt.Errorf("contract: invalid OpenAPI document: %w", err)
+		return nil, err
 	}
 	c := &Contract{
-		doc:      doc,
-		paths:    make(map[string]*pathItem),
-		unrouted: make(map[int]*openapi3.SchemaRef),
+		doc:   doc,
+		paths: make(map[string]*pathItem),
 		options: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			MultiError:            true,
@@ -123,26 +130,8 @@ func Load(data []byte) (*Contract, error) {
 	}
 	c.responseOptions = append(c.responseOptions, openapi3.VisitAsResponse())
 
-	if raw, ok := doc.Extensions["x-unrouted-responses"]; ok {
-		var refs map[string]json.RawMessage
-		if err := remarshal(raw, &refs); err != nil {
-			return nil, fmt.Errorf("contract: x-unrouted-responses: %w", err)
-		}
-		for key, msg := range refs {
-			status, err := strconv.Atoi(key)
-			if err != nil {
-				continue // "description" and other non-status members
-			}
-			var ref schemaRef
-			if err := json.Unmarshal(msg, &ref); err != nil {
-				return nil, fmt.Errorf("contract: x-unrouted-responses %s: %w", key, err)
-			}
-			s, err := c.schema(ref.Ref)
-			if err != nil {
-				return nil, fmt.Errorf("contract: x-unrouted-responses %s: %w", key, err)
-			}
-			c.unrouted[status] = s
-		}
+	if c.unrouted, err = c.unroutedResponses(); err != nil {
+		return nil, err
 	}
 
 	for path, item := range doc.Paths.Map() {
@@ -165,6 +154,19 @@ func Load(data []byte) (*Contract, error) {
 	return c, nil
 }
 
+// loadDocument parses an OpenAPI document and checks it with kin-openapi's own validation.
+func loadDocument(data []byte) (*openapi3.T, error) {
+	loader := openapi3.NewLoader()
+	doc, err := loader.LoadFromData(data)
+	if err != nil {
+		return nil, fmt.Errorf("contract: load OpenAPI document: %w", err)
+	}
+	if err := doc.Validate(loader.Context); err != nil {
+		return nil, fmt.Errorf("contract: invalid OpenAPI document: %w", err)
+	}
+	return doc, nil
+}
+
 // Document returns the loaded OpenAPI document. Callers must not modify it.
 func (c *Contract) Document() *openapi3.T { return c.doc }
 
@@ -172,91 +174,37 @@ type schemaRef struct {
 	Ref string `json:"$ref"`
 }
 
-type actionExtension struct {
-	Required  []string             `json:"required-parameters"`
-	Request   *schemaRef           `json:"request"`
-	Responses map[string]schemaRef `json:"responses"`
-}
-
 func (c *Contract) buildOperation(path string, item *openapi3.PathItem, method string, op *openapi3.Operation) (*Operation, error) {
 	o := &Operation{Method: method, Path: path, ID: op.OperationID, actions: make(map[string]*action)}
 	o.generic = &action{
 		route:    &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
 		statuses: statusesOf(op.Responses),
-	}
-	if op.RequestBody != nil && op.RequestBody.Value != nil {
-		if mt := op.RequestBody.Value.Content.Get("application/json"); mt != nil {
-			o.generic.request = mt.Schema
-		}
+		request:  requestSchema(op),
 	}
 	o.generic.prepareFast()
-	raw, ok := op.Extensions["x-actions"]
-	if !ok {
-		return o, nil
+	where := func(err error) error { return fmt.Errorf("contract: %s %s: %w", method, path, err) }
+	query, err := standardActions(op)
+	if err != nil {
+		return nil, where(err)
 	}
-	var exts map[string]actionExtension
-	if err := remarshal(raw, &exts); err != nil {
-		return nil, fmt.Errorf("contract: %s %s: x-actions: %w", method, path, err)
+	exts, err := actionExtensions(op)
+	if err != nil {
+		return nil, where(err)
 	}
-	for name, ext := range exts {
-		a, err := c.buildAction(path, item, method, op, name, ext)
+	for name := range exts {
+		if _, ok := query[name]; !ok {
+			return nil, where(fmt.Errorf("x-actions names %s, an action the operation's parameters do not list", name))
+		}
+	}
+	for _, name := range sortedNames(query) {
+		a, err := c.buildAction(path, item, method, op, name, query[name], exts[name])
 		if err != nil {
-			return nil, fmt.Errorf("contract: %s %s: x-actions %s: %w", method, path, name, err)
+			return nil, where(fmt.Errorf("action %s: %w", name, err))
 		}
 		o.actions[name] = a
 		o.names = append(o.names, name)
 	}
-	slices.Sort(o.names)
 	return o, nil
-}
-
-// buildAction derives, from the generic operation, one operation that has exactly the action's
-// request body and responses. Response headers documented on the generic operation are kept.
-func (c *Contract) buildAction(path string, item *openapi3.PathItem, method string, op *openapi3.Operation, name string, ext actionExtension) (*action, error) {
-	derived := *op
-	derived.Extensions = nil
-	a := &action{name: name, required: ext.Required}
-	if ext.Request != nil {
-		s, err := c.schema(ext.Request.Ref)
-		if err != nil {
-			return nil, fmt.Errorf("request: %w", err)
-		}
-		a.request = s
-		derived.RequestBody = &openapi3.RequestBodyRef{Value: openapi3.NewRequestBody().
-			WithDescription("the " + name + " body").
-			WithContent(openapi3.NewContentWithJSONSchemaRef(s))}
-		for member, prop := range s.Value.Properties {
-			if prop.Value != nil && prop.Value.Type.Is("integer") {
-				a.integers = append(a.integers, member)
-			}
-		}
-		slices.Sort(a.integers)
-	} else {
-		derived.RequestBody = nil
-	}
-	derived.Responses = openapi3.NewResponsesWithCapacity(len(ext.Responses))
-	for status, ref := range ext.Responses {
-		code, err := strconv.Atoi(status)
-		if err != nil {
-			return nil, fmt.Errorf("response status %q is not a number", status)
-		}
-		s, err := c.schema(ref.Ref)
-		if err != nil {
-			return nil, fmt.Errorf("response %s: %w", status, err)
-		}
-		resp := openapi3.NewResponse().WithDescription(name + " " + status).WithJSONSchemaRef(s)
-		if generic := op.Responses.Value(status); generic != nil && generic.Value != nil {
-			resp.Headers = generic.Value.Headers
-		} else {
-			return nil, fmt.Errorf("response %s is not declared on the operation itself", status)
-		}
-		derived.Responses.Set(status, &openapi3.ResponseRef{Value: resp})
-		a.statuses = append(a.statuses, code)
-	}
-	slices.Sort(a.statuses)
-	a.route = &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: &derived}
-	a.prepareFast()
-	return a, nil
 }
 
 // prepareFast finds, once, each documented status's response schema for the fast path of
@@ -412,9 +360,16 @@ func (o *Operation) Statuses(actionName string) []int {
 	return slices.Clone(o.action(actionName).statuses)
 }
 
-// RequiredParameters returns the parameters an action requires (in the query string or the body).
+// RequiredParameters returns the parameters an action requires, sorted: its required query
+// parameters and the required members of its body.
 func (o *Operation) RequiredParameters(actionName string) []string {
 	return slices.Clone(o.action(actionName).required)
+}
+
+// ParameterLocation says where the document puts a parameter of an action: InQuery, InBody, or ""
+// when the action does not take it.
+func (o *Operation) ParameterLocation(actionName, param string) string {
+	return o.action(actionName).canonical[param]
 }
 
 func (o *Operation) action(name string) *action {

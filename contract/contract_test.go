@@ -99,8 +99,30 @@ func TestLoadRejectsBrokenDocuments(t *testing.T) {
 		{"not YAML", spec, "openapi: [", "load"},
 		{"unknown schema in x-actions", "          request:\n            $ref: '#/components/schemas/OrgRequest'",
 			"          request:\n            $ref: '#/components/schemas/NoSuchSchema'", "NoSuchSchema"},
+		{"x-actions request that is not a branch of the body", "          request:\n            $ref: '#/components/schemas/QuantityRequest'",
+			"          request:\n            $ref: '#/components/schemas/GetPaymentLinkQuery'", "neither the operation's JSON request body"},
 		{"x-actions status the operation lacks", "            '409':\n              $ref: '#/components/schemas/SubscriptionExistsError'",
 			"            '418':\n              $ref: '#/components/schemas/SubscriptionExistsError'", "418"},
+		{"x-actions response that is not a branch of the union", "            '200':\n              $ref: '#/components/schemas/LinkResponse'",
+			"            '200':\n              $ref: '#/components/schemas/DescribeResponse'", "neither the operation's schema"},
+		{"x-actions for an action the parameters do not list", "        getorganization:\n          lenient: body",
+			"        getorganisation:\n          lenient: body", "getorganisation"},
+		{"x-actions lenient somewhere else", "        getorganization:\n          lenient: body",
+			"        getorganization:\n          lenient: header", "header"},
+		{"x-actions lenient query without a body", "        getorganization:\n          lenient: body",
+			"        getorganization:\n          lenient: query", "lenient: query"},
+		{"x-actions in the old format", "        getorganization:\n          lenient: body",
+			"        getorganization:\n          required-parameters: [org_id]", "required-parameters"},
+		{"a query branch without its action", "      required: [action, org_id, quantity]\n      description: The query string of `getpaymentlink`",
+			"      required: [org_id, quantity]\n      description: The query string of `getpaymentlink`", "oneOf[3]"},
+		{"a discriminator mapping to another branch", "          getpaymentlink: '#/components/schemas/GetPaymentLinkQuery'",
+			"          getpaymentlink: '#/components/schemas/CancelSubscriptionQuery'", "getpaymentlink"},
+		{"x-unrouted-responses scope unknown", "  '414':\n    applies-to: any-request",
+			"  '414':\n    applies-to: some-requests", "some-requests"},
+		{"x-unrouted-responses naming no response", "      $ref: '#/components/responses/URITooLong'",
+			"      $ref: '#/components/responses/NoSuchResponse'", "NoSuchResponse"},
+		{"x-unrouted-responses unknown-path for another status", "  '404':\n    applies-to: unknown-path",
+			"  '404':\n    applies-to: any-request", "404 only"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -122,8 +144,8 @@ func TestLoadRejectsBrokenDocuments(t *testing.T) {
 func TestOperationsAndActions(t *testing.T) {
 	t.Parallel()
 	c := loadContract(t)
-	errorsOnly := []int{400, 401, 403, 404, 413, 415, 500}
-	withConflict := []int{200, 400, 401, 403, 404, 409, 413, 415, 500}
+	errorsOnly := []int{400, 401, 403, 404, 413, 414, 415, 500}
+	withConflict := []int{200, 400, 401, 403, 404, 409, 413, 414, 415, 500}
 	tests := []struct {
 		method, path, id string
 		actions          map[string][]int
@@ -133,7 +155,7 @@ func TestOperationsAndActions(t *testing.T) {
 			map[string][]int{"getorganization": append([]int{200}, errorsOnly...)},
 			map[string][]string{"getorganization": {"org_id"}}},
 		{"GET", historyPath, "billingHistory",
-			map[string][]int{"list_billing": {200, 400, 401, 403, 404, 413, 415, 500}},
+			map[string][]int{"list_billing": {200, 400, 401, 403, 404, 413, 414, 415, 500}},
 			map[string][]string{"list_billing": {"org_id"}}},
 		{"POST", updatePath, "updateBilling",
 			map[string][]int{

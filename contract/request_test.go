@@ -98,6 +98,7 @@ func TestValidateRequestRejects(t *testing.T) {
 		malformed       = contract.Malformed
 		mediaType       = contract.MediaType
 		unauthenticated = contract.Unauthenticated
+		undocumented    = contract.Undocumented
 	)
 	pay := updatePath + "?action=getpaymentlink"
 	upd := updatePath + "?action=updatesubscription"
@@ -135,7 +136,8 @@ func TestValidateRequestRejects(t *testing.T) {
 		{name: "body quantity null", method: "POST", target: pay, body: `{"org_id":"org_new","quantity":null}`, kind: invalid, location: "body", field: "/quantity"},
 		{name: "body quantity true", method: "POST", target: pay, body: `{"org_id":"org_new","quantity":true}`, kind: invalid, location: "body", field: "/quantity"},
 		{name: "quantity missing", method: "POST", target: pay, body: `{"org_id":"org_new"}`, kind: missing, location: "query", field: "quantity"},
-		{name: "quantity missing for updatesubscription", method: "POST", target: upd + "&org_id=org_acme", kind: missing, location: "query", field: "quantity"},
+		{name: "quantity missing for updatesubscription", method: "POST", target: upd + "&org_id=org_acme", kind: missing, location: "body", field: "/quantity"},
+		{name: "quantity missing from the body of updatesubscription", method: "POST", target: upd, body: `{"org_id":"org_acme"}`, kind: missing, location: "body", field: "/quantity"},
 
 		// quantity in the query string: decimal digits only.
 		{name: "query quantity 0", method: "POST", target: pay + "&org_id=org_new&quantity=0", kind: invalid, location: "query", field: "quantity"},
@@ -152,7 +154,8 @@ func TestValidateRequestRejects(t *testing.T) {
 		{name: "query quantity invalid in a later repeat", method: "POST", target: pay + "&org_id=org_new&quantity=3&quantity=abc", kind: conflicting, location: "query", field: "quantity"},
 
 		// org_id.
-		{name: "org_id missing", method: "POST", target: cancel, kind: missing, location: "query", field: "org_id"},
+		{name: "org_id missing", method: "POST", target: cancel, kind: missing, location: "body", field: "/org_id"},
+		{name: "org_id missing from an empty body", method: "POST", target: cancel, body: `{}`, kind: missing, location: "body", field: "/org_id"},
 		{name: "org_id missing, describe", method: "GET", target: describePath + "?action=getorganization", kind: missing, location: "query", field: "org_id"},
 		{name: "org_id missing, history", method: "GET", target: historyPath + "?action=list_billing", kind: missing, location: "query", field: "org_id"},
 		{name: "org_id missing from query and body", method: "POST", target: pay + "&quantity=3", body: `{"quantity":3}`, kind: missing, location: "query", field: "org_id"},
@@ -173,10 +176,12 @@ func TestValidateRequestRejects(t *testing.T) {
 		{name: "duplicate body member, escaped", method: "POST", target: cancel, body: `{"org_id":"org_acme","org\u005fid":"org_acme"}`, kind: conflicting, location: "body", field: "/org_id"},
 
 		// Unknown members.
-		{name: "unknown body member", method: "POST", target: cancel, body: `{"org_id":"org_acme","foo":1}`, kind: invalid, location: "body", field: "/foo"},
-		{name: "quantity for getupdatecardlink", method: "POST", target: updatePath + "?action=getupdatecardlink", body: `{"org_id":"org_acme","quantity":3}`, kind: invalid, location: "body", field: "/quantity"},
-		{name: "quantity for describe", method: "GET", target: describePath + "?action=getorganization", body: `{"org_id":"org_acme","quantity":3}`, kind: invalid, location: "body", field: "/quantity"},
-		{name: "member with a slash", method: "POST", target: cancel, body: `{"org_id":"org_acme","a/b":1}`, kind: invalid, location: "body", field: "/a~1b"},
+		{name: "unknown body member", method: "POST", target: cancel, body: `{"org_id":"org_acme","foo":1}`, kind: undocumented, location: "body", field: "/foo"},
+		{name: "quantity for getupdatecardlink", method: "POST", target: updatePath + "?action=getupdatecardlink", body: `{"org_id":"org_acme","quantity":3}`, kind: undocumented, location: "body", field: "/quantity"},
+		{name: "quantity for cancelsubscription", method: "POST", target: cancel, body: `{"org_id":"org_acme","quantity":3}`, kind: undocumented, location: "body", field: "/quantity"},
+		{name: "a bad quantity for cancelsubscription", method: "POST", target: cancel, body: `{"org_id":"org_acme","quantity":"x"}`, kind: undocumented, location: "body", field: "/quantity"},
+		{name: "quantity for describe", method: "GET", target: describePath + "?action=getorganization", body: `{"org_id":"org_acme","quantity":3}`, kind: undocumented, location: "body", field: "/quantity"},
+		{name: "member with a slash", method: "POST", target: cancel, body: `{"org_id":"org_acme","a/b":1}`, kind: undocumented, location: "body", field: "/a~1b"},
 
 		// Bodies that are not a JSON object.
 		{name: "body is an array", method: "POST", target: cancel + "&org_id=org_acme", body: `[]`, kind: malformed, location: "body"},

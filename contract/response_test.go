@@ -81,6 +81,7 @@ func correctAnswers(t testing.TB, c *contract.Contract) []answer {
 		403: {"forbidden"},
 		404: {"org_not_found"},
 		413: {"payload_too_large"},
+		414: {"uri_too_long"},
 		415: {"unsupported_media_type"},
 		500: {"internal_error"},
 	}
@@ -137,6 +138,20 @@ func TestValidateResponseAcceptsCorrectAnswers(t *testing.T) {
 			header: jsonHeader("Allow", "GET"), body: errorBody(405, "method_not_allowed")},
 		answer{name: "405 on update, HEAD and OPTIONS listed too", method: "DELETE", path: updatePath, status: 405,
 			header: jsonHeader("Allow", "OPTIONS, post, HEAD"), body: errorBody(405, "method_not_allowed")},
+		// What x-unrouted-responses declares for any request, on any path and method.
+		answer{name: "414 on describe", method: "GET", path: describePath, action: "getorganization", status: 414, body: errorBody(414, "uri_too_long")},
+		answer{name: "414 on update", method: "POST", path: updatePath, action: "cancelsubscription", status: 414, body: errorBody(414, "uri_too_long")},
+		answer{name: "414 on an unknown path", method: "GET", path: "/v1/nope", status: 414, body: errorBody(414, "uri_too_long")},
+		answer{name: "414 with a method describe lacks", method: "DELETE", path: describePath, status: 414, body: errorBody(414, "uri_too_long")},
+		answer{name: "431 from the server, in plain text", method: "GET", path: historyPath, action: "list_billing", status: 431,
+			header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, body: "431 Request Header Fields Too Large"},
+		answer{name: "431 on an unknown path", method: "GET", path: "/nope", status: 431,
+			header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, body: "431 Request Header Fields Too Large"},
+		answer{name: "501 from the server", method: "POST", path: updatePath, status: 501,
+			header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, body: "Unsupported transfer encoding"},
+		answer{name: "505 from the server", method: "GET", path: describePath, status: 505,
+			header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, body: "505 HTTP Version Not Supported: unsupported protocol version"},
+		answer{name: "417 from the server, no body", method: "POST", path: updatePath, status: 417, header: http.Header{}},
 	)
 	for _, a := range answers {
 		t.Run(a.name, func(t *testing.T) {
@@ -231,8 +246,8 @@ func TestValidateResponseRejects(t *testing.T) {
 		{"link null", update("getupdatecardlink", 200, `{"status":200,"response":null}`), invalid, "body", "/response"},
 
 		// Extra members where none are allowed.
-		{"updatesubscription answering a link", update("updatesubscription", 200, linkBody), invalid, "body", "/response"},
-		{"cancelsubscription with an extra member", update("cancelsubscription", 200, `{"status":200,"ok":true}`), invalid, "body", "/ok"},
+		{"updatesubscription answering a link", update("updatesubscription", 200, linkBody), contract.Undocumented, "body", "/response"},
+		{"cancelsubscription with an extra member", update("cancelsubscription", 200, `{"status":200,"ok":true}`), contract.Undocumented, "body", "/ok"},
 
 		// The envelope status.
 		{"HTTP 200, body status 201", update("updatesubscription", 200, `{"status":201}`), status, "body", "/status"},
@@ -296,6 +311,16 @@ func TestValidateResponseRejects(t *testing.T) {
 		{"405 with the wrong code", answer{method: "POST", path: describePath, status: 405, header: jsonHeader("Allow", "GET"), body: errorBody(405, "not_found")}, invalid, "body", "/error/code"},
 		{"POST on describe answered 400", answer{method: "POST", path: describePath, action: "getorganization", status: 400, body: errorBody(400, "invalid_json")}, status, "status", ""},
 		{"unknown path answered like describe", answer{method: "GET", path: describePath + "/x", action: "getorganization", status: 200, body: describeBody}, status, "status", ""},
+
+		// x-unrouted-responses: answers it declares where they apply, and only there.
+		{"414 with another code", update("cancelsubscription", 414, errorBody(414, "payload_too_large")), invalid, "body", "/error/code"},
+		{"414 with a wrong body status", update("cancelsubscription", 414, errorBody(413, "uri_too_long")), status, "body", "/status"},
+		{"414 in plain text", answer{method: "GET", path: describePath, status: 414, header: http.Header{"Content-Type": {"text/plain"}}, body: "414 URI Too Long"}, mediaType, "header", "Content-Type"},
+		{"a plain-text 400 on describe", answer{method: "GET", path: describePath, action: "getorganization", status: 400, header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, body: "400 Bad Request"}, mediaType, "header", "Content-Type"},
+		{"a plain-text 400 on an unknown path", answer{method: "GET", path: "/v1/nope", status: 400, header: http.Header{"Content-Type": {"text/plain; charset=utf-8"}}, body: "400 Bad Request"}, status, "status", ""},
+		{"431 as JSON", answer{method: "GET", path: describePath, status: 431, body: errorBody(431, "too_large")}, mediaType, "header", "Content-Type"},
+		{"417 with a body", answer{method: "POST", path: updatePath, status: 417, header: http.Header{"Content-Type": {"text/plain"}}, body: "no"}, invalid, "body", ""},
+		{"418, declared nowhere", update("cancelsubscription", 418, errorBody(418, "teapot")), status, "status", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,8 +25,11 @@ type Kind string
 const (
 	// Missing: a required parameter, member or header is absent.
 	Missing Kind = "missing"
-	// Invalid: a value of the wrong type, format or range, or an unexpected member.
+	// Invalid: a value of the wrong type, format or range, or a body where none is taken.
 	Invalid Kind = "invalid"
+	// Undocumented: a member of a JSON object that its schema does not document (in a body or an
+	// answer whose schema lists its members).
+	Undocumented Kind = "undocumented"
 	// Conflicting: one parameter with two different values (repeated, or in query and body).
 	Conflicting Kind = "conflicting"
 	// Malformed: a body that is not a JSON object.
@@ -116,8 +119,10 @@ func IsJSON(contentType string) bool {
 
 // ValidateRequest checks a request against the action its `action` query parameter names: the
 // route, the action, the bearer header's form, each parameter's schema, the body's schema and
-// media type, the parameters the action requires (in the query string or the body), and that no
-// parameter has two different values. body is the request's body, already read (r.Body is not
+// media type, the parameters the action requires, and that no parameter has two different values.
+// Each parameter is accepted where the document puts it and, where the action's x-actions entry
+// is `lenient`, in the other location too (the billing mock's leniency; a parameter given in both
+// must have the same value in both). body is the request's body, already read (r.Body is not
 // used). It returns a *RouteError for an unknown path or method, a *ValidationError listing every
 // problem, or nil.
 func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []byte) error {
@@ -221,21 +226,47 @@ func (c *Contract) ValidateRequest(ctx context.Context, r *http.Request, body []
 	}
 
 	for _, req := range a.required {
-		if _, ok := query[req]; ok {
+		_, inQuery := query[req]
+		_, inBody := members[req]
+		if a.accepts(req, InQuery) && inQuery || a.accepts(req, InBody) && inBody {
 			continue // present, maybe empty: an empty value is reported by its schema
 		}
-		if _, ok := members[req]; ok {
-			continue
-		}
-		if slices.ContainsFunc(verr.Problems, func(p Problem) bool { return p.Kind == Missing && p.Field == req }) {
+		if slices.ContainsFunc(verr.Problems, func(p Problem) bool { return p.Kind == Missing && strings.TrimPrefix(p.Field, "/") == req }) {
 			continue // kin-openapi already said so (a parameter the document requires in the query)
 		}
-		add(Problem{Kind: Missing, Location: InQuery, Field: req, Expected: "present in the query string or the JSON body", Got: "absent"})
+		add(a.missing(req))
 	}
 	if len(verr.Problems) > 0 {
 		return verr
 	}
 	return nil
+}
+
+// accepts reports whether the action takes a parameter in a location (InQuery or InBody): where the
+// document puts it, or where x-actions makes the action lenient.
+func (a *action) accepts(param, location string) bool {
+	canonical, ok := a.canonical[param]
+	if !ok {
+		return false
+	}
+	return canonical == location || a.lenient == lenientBody && location == InBody || a.lenient == lenientQuery && location == InQuery
+}
+
+// missing is the problem of a required parameter that is in no place the action accepts it, reported
+// where the document puts it.
+func (a *action) missing(param string) Problem {
+	if a.canonical[param] == InBody {
+		p := Problem{Kind: Missing, Location: InBody, Field: "/" + pointerEscaper.Replace(param), Expected: "a member of the JSON body", Got: "absent"}
+		if a.lenient == lenientQuery {
+			p.Expected += " (or a query parameter)"
+		}
+		return p
+	}
+	p := Problem{Kind: Missing, Location: InQuery, Field: param, Expected: "present in the query string", Got: "absent"}
+	if a.lenient == lenientBody {
+		p.Expected += " (or the JSON body)"
+	}
+	return p
 }
 
 // Response is an answer to validate, with the request it answers.
@@ -252,8 +283,11 @@ type Response struct {
 
 // ValidateResponse checks an answer against the action it answers: a status the document declares
 // for that action, a JSON media type, a body that parses, an envelope `status` equal to the HTTP
-// status, and the action's schema for that status. Requests that match no operation are checked
-// against the document's `x-unrouted-responses` (404 and 405, with an Allow header). It returns a
+// status, and the action's schema for that status. An answer to a request that matches no
+// operation is checked against the document's `x-unrouted-responses` (404 on an unknown path; 405
+// with an Allow header on a documented path); an answer with a status that `x-unrouted-responses`
+// declares for any request (414, for one) is accepted on any path, checked against its declared
+// response, where the operation does not document that status itself. It returns a
 // *ValidationError listing every problem, or nil.
 func (c *Contract) ValidateResponse(ctx context.Context, in Response) error {
 	if c.responseValid(in) {
@@ -313,60 +347,53 @@ func (c *Contract) validateResponse(ctx context.Context, in Response) error {
 
 	op, ferr := c.Find(in.Method, in.Path)
 	var a *action
-	var unrouted *openapi3.SchemaRef
+	var unrouted *unroutedResponse
 	if ferr != nil {
 		var re *RouteError
 		if !errors.As(ferr, &re) {
 			return ferr
 		}
 		verr.Action = ""
-		if in.Status != re.Status {
+		switch everywhere := c.anyRequest(in.Status); {
+		case in.Status == re.Status:
+			if re.Status == http.StatusMethodNotAllowed && !sameMethods(header.Get("Allow"), re.Allow) {
+				add(Problem{Kind: Invalid, Location: InHeader, Field: "Allow", Expected: strconv.Quote(re.Allow), Got: describeHeader(header.Get("Allow"))})
+			}
+			unrouted = c.unrouted[re.Status]
+		case everywhere != nil:
+			unrouted = everywhere
+		default:
 			add(Problem{Kind: Status, Location: InStatus, Expected: strconv.Itoa(re.Status) + " (" + re.Error() + ")", Got: strconv.Itoa(in.Status)})
 			return verr
 		}
-		if re.Status == http.StatusMethodNotAllowed && !sameMethods(header.Get("Allow"), re.Allow) {
-			add(Problem{Kind: Invalid, Location: InHeader, Field: "Allow", Expected: strconv.Quote(re.Allow), Got: describeHeader(header.Get("Allow"))})
-		}
-		unrouted = c.unrouted[re.Status]
 	} else {
 		a = op.action(in.Action)
 		if !slices.Contains(a.statuses, in.Status) {
-			add(Problem{Kind: Status, Location: InStatus, Expected: "one of " + joinInts(a.statuses), Got: strconv.Itoa(in.Status)})
+			if unrouted = c.anyRequest(in.Status); unrouted == nil {
+				add(Problem{Kind: Status, Location: InStatus, Expected: "one of " + joinInts(a.statuses), Got: strconv.Itoa(in.Status)})
+				return verr
+			}
+			a = nil
+		}
+	}
+
+	switch {
+	case unrouted != nil:
+		validateUnrouted(in, header, unrouted, verr)
+	case a == nil: // a document without x-unrouted-responses: the answer is JSON, its body unchecked
+		if ct := header.Get("Content-Type"); !IsJSON(ct) {
+			add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
+		} else {
+			jsonAnswer(in, verr)
+		}
+	default:
+		if ct := header.Get("Content-Type"); !IsJSON(ct) {
+			add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
 			return verr
 		}
-	}
-
-	if ct := header.Get("Content-Type"); !IsJSON(ct) {
-		add(Problem{Kind: MediaType, Location: InHeader, Field: "Content-Type", Expected: "application/json", Got: describeHeader(ct)})
-		return verr
-	}
-	var value any
-	dec := json.NewDecoder(bytes.NewReader(in.Body))
-	dec.UseNumber()
-	if err := dec.Decode(&value); err != nil {
-		add(Problem{Kind: Malformed, Location: InBody, Expected: "a JSON document", Got: truncate(string(in.Body), 120)})
-		return verr
-	}
-	// dec.More is not enough: it reports no more data before a stray "}" or "]".
-	if !json.Valid(in.Body) {
-		add(Problem{Kind: Malformed, Location: InBody, Expected: "one JSON document", Got: "more data after it"})
-		return verr
-	}
-	if ptr, dup := duplicateMember(in.Body); dup {
-		add(Problem{Kind: Malformed, Location: InBody, Field: ptr, Expected: "each member once", Got: "the member twice"})
-		return verr
-	}
-	if obj, ok := value.(map[string]any); ok {
-		if s, ok := obj["status"].(json.Number); ok && s.String() != strconv.Itoa(in.Status) {
-			add(Problem{Kind: Status, Location: InBody, Field: "/status", Expected: fmt.Sprintf("%d, the HTTP status", in.Status), Got: s.String()})
+		if !jsonAnswer(in, verr) {
+			return verr
 		}
-	}
-
-	if unrouted != nil {
-		if err := unrouted.Value.VisitJSON(jsonValue(in.Body), openapi3.MultiErrors()); err != nil {
-			verr.Problems = append(verr.Problems, kinProblems(err, InBody)...)
-		}
-	} else if a != nil { // a document without x-unrouted-responses leaves unrouted bodies unchecked
 		req := &http.Request{Method: in.Method, URL: &url.URL{Path: in.Path}, Header: http.Header{}}
 		err := openapi3filter.ValidateResponse(ctx, &openapi3filter.ResponseValidationInput{
 			RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, Route: a.route, Options: c.options},
@@ -383,6 +410,35 @@ func (c *Contract) validateResponse(ctx context.Context, in Response) error {
 		return verr
 	}
 	return nil
+}
+
+// jsonAnswer checks what every JSON answer must be: one JSON document, each member of each object
+// once, and a top-level `status` member (when there is one) equal to the HTTP status. It reports
+// whether the body is one well-formed document, so that its schema can be checked.
+func jsonAnswer(in Response, verr *ValidationError) bool {
+	add := func(p Problem) { verr.Problems = append(verr.Problems, p) }
+	var value any
+	dec := json.NewDecoder(bytes.NewReader(in.Body))
+	dec.UseNumber()
+	if err := dec.Decode(&value); err != nil {
+		add(Problem{Kind: Malformed, Location: InBody, Expected: "a JSON document", Got: truncate(string(in.Body), 120)})
+		return false
+	}
+	// dec.More is not enough: it reports no more data before a stray "}" or "]".
+	if !json.Valid(in.Body) {
+		add(Problem{Kind: Malformed, Location: InBody, Expected: "one JSON document", Got: "more data after it"})
+		return false
+	}
+	if ptr, dup := duplicateMember(in.Body); dup {
+		add(Problem{Kind: Malformed, Location: InBody, Field: ptr, Expected: "each member once", Got: "the member twice"})
+		return false
+	}
+	if obj, ok := value.(map[string]any); ok {
+		if s, ok := obj["status"].(json.Number); ok && s.String() != strconv.Itoa(in.Status) {
+			add(Problem{Kind: Status, Location: InBody, Field: "/status", Expected: fmt.Sprintf("%d, the HTTP status", in.Status), Got: s.String()})
+		}
+	}
+	return true
 }
 
 // jsonValue decodes a body the way kin-openapi does (numbers as float64).
@@ -521,6 +577,7 @@ func schemaProblem(e *openapi3.SchemaError, location, field string) Problem {
 			p.Expected = e.Reason
 			break
 		}
+		p.Kind = Undocumented
 		p.Expected = "only the documented members"
 		if name != "" {
 			p.Field = strings.TrimSuffix(p.Field, "/") + "/" + pointerEscaper.Replace(name)

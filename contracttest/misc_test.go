@@ -188,6 +188,14 @@ func TestVars(t *testing.T) {
 	if _, err := v.expand("{{s+1}}"); err == nil {
 		t.Error("arithmetic on a string accepted")
 	}
+	if got, err := v.expand("<{{pad:3}}>"); err != nil || got != "<xxx>" {
+		t.Errorf("pad: %q %v", got, err)
+	}
+	for _, bad := range []string{"{{pad:0}}", "{{pad:-1}}", "{{pad:x}}", "{{pad:1048577}}"} {
+		if _, err := v.expand(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
 }
 
 // FuzzParseScenario: the loader never panics, and its errors name the file.

@@ -25,7 +25,8 @@ func newVars(r Roles) vars {
 }
 
 // expand replaces every {{expr}} of s. An expr is a variable name, optionally followed by +N or -N
-// (the variable must then hold an integer), or month:name, the YYYY-MM of a YYYY-MM-DD date.
+// (the variable must then hold an integer), month:name, the YYYY-MM of a YYYY-MM-DD date, or
+// pad:N, N letters x.
 func (v vars) expand(s string) (string, error) {
 	var b strings.Builder
 	for {
@@ -51,6 +52,9 @@ func (v vars) expand(s string) (string, error) {
 func (v vars) eval(expr string) (string, error) {
 	if name, ok := strings.CutPrefix(expr, "month:"); ok {
 		return v.month(strings.TrimSpace(name))
+	}
+	if n, ok := strings.CutPrefix(expr, "pad:"); ok {
+		return pad(strings.TrimSpace(n))
 	}
 	name, op, num := expr, byte(0), ""
 	if k := strings.IndexAny(expr, "+-"); k > 0 {
@@ -87,6 +91,18 @@ func (v vars) month(name string) (string, error) {
 		return "", fmt.Errorf("{{month:%s}}: %s holds %q, not a YYYY-MM-DD date", name, name, val)
 	}
 	return val[:7], nil
+}
+
+// maxPad bounds {{pad:N}}: a longer string than a request body may be is never needed.
+const maxPad = 1 << 20
+
+// pad is {{pad:N}}: N letters x, for requests over a length limit (a URL over 8 KiB).
+func pad(n string) (string, error) {
+	count, err := strconv.Atoi(n)
+	if err != nil || count < 1 || count > maxPad {
+		return "", fmt.Errorf("{{pad:%s}}: want a count from 1 to %d", n, maxPad)
+	}
+	return strings.Repeat("x", count), nil
 }
 
 // numPrefix marks a YAML string that becomes a JSON number: "{{num:qty+1}}".

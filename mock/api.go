@@ -77,7 +77,7 @@ func (s *Server) serveAPI(w http.ResponseWriter, r *http.Request) {
 	if op.HasAction(action) && s.answerInstead(w, r, session, action) {
 		return
 	}
-	c, aerr := s.prepare(w, r, q, session)
+	c, aerr := s.prepare(w, r, q, session, op.ParameterLocation(action, "quantity") != "")
 	if aerr != nil {
 		s.respondError(w, r, action, aerr)
 		return
@@ -167,8 +167,9 @@ func (s *Server) answerExample(w http.ResponseWriter, r *http.Request, action st
 	s.respond(w, r, action, status, ex.body, header)
 }
 
-// prepare reads, authenticates and validates a request, and decodes its parameters.
-func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, session string) (call, *apiError) {
+// prepare reads, authenticates and validates a request, and decodes its parameters; a quantity
+// only when the action takes one (for the others it is an unknown query parameter, ignored).
+func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, session string, takesQuantity bool) (call, *apiError) {
 	body, aerr := readBody(r)
 	if aerr != nil {
 		return call{}, aerr
@@ -199,9 +200,9 @@ func (s *Server) prepare(w http.ResponseWriter, r *http.Request, q queryValues, 
 	// The quantity stays bytes until it is known good: converting it to a string that escapes (into
 	// the error message) would cost an allocation per request.
 	var qty []byte
-	if v := q.Get("quantity"); v != "" {
+	if v := q.Get("quantity"); v != "" && takesQuantity {
 		qty = []byte(v)
-	} else if raw, ok := members["quantity"]; ok {
+	} else if raw, ok := members["quantity"]; ok && takesQuantity {
 		qty = bytes.TrimSpace(raw)
 	}
 	if len(qty) > 0 {
@@ -323,6 +324,8 @@ func validationError(err error) *apiError {
 		code = "invalid_json"
 	case first.Kind == contract.Missing:
 		code = "missing_parameter"
+	case first.Kind == contract.Undocumented: // a member the action does not take, quantity included
+		code = "invalid_parameter"
 	case strings.TrimPrefix(first.Field, "/") == "quantity" || strings.HasPrefix(first.Field, "/quantity"):
 		code = "invalid_quantity"
 	}

@@ -183,6 +183,10 @@ func TestErrors(t *testing.T) {
 		{"malformed json", req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: `{"org_id":`}, 400, "invalid_json"},
 		{"json array", req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: `["org_acme"]`}, 400, "invalid_json"},
 		{"unknown member", req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: `{"org_id":"org_acme","force":true}`}, 400, "invalid_parameter"},
+		{"quantity for cancelsubscription", req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: `{"org_id":"org_acme","quantity":3}`}, 400, "invalid_parameter"},
+		{"bad quantity for cancelsubscription", req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: `{"org_id":"org_acme","quantity":0}`}, 400, "invalid_parameter"},
+		{"quantity for getupdatecardlink", req{method: "POST", target: updatePath + "?action=getupdatecardlink", token: "tok_owner", body: `{"org_id":"org_acme","quantity":"3"}`}, 400, "invalid_parameter"},
+		{"quantity for describe", req{method: "GET", target: describePath + "?action=getorganization", token: "tok_owner", body: `{"org_id":"org_acme","quantity":3}`}, 400, "invalid_parameter"},
 		{"action in body", req{method: "POST", target: updatePath + "?org_id=org_acme", token: "tok_owner", body: `{"action":"cancelsubscription"}`}, 400, "missing_action"},
 		{"history with body", req{method: "GET", target: historyPath + "?action=list_billing&org_id=org_acme", token: "tok_owner", body: `{"org_id":"org_acme"}`}, 400, "invalid_parameter"},
 		{"wrong method", req{method: "POST", target: describePath + "?action=getorganization&org_id=org_acme", token: "tok_owner"}, 405, "method_not_allowed"},
@@ -192,6 +196,9 @@ func TestErrors(t *testing.T) {
 		{"too large", req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: big}, 413, "payload_too_large"},
 		{"unknown path", req{method: "GET", target: "/v1/organizations/billing/refund", token: "tok_owner"}, 404, "not_found"},
 		{"root", req{method: "GET", target: "/"}, 404, "not_found"},
+		{"URL over 8 KiB", req{method: "GET", target: describePath + "?action=getorganization&org_id=org_acme&pad=" + strings.Repeat("x", MaxURLBytes), token: "tok_owner"}, 414, "uri_too_long"},
+		{"URL over 8 KiB, unknown path: 414 before 404", req{method: "GET", target: "/" + strings.Repeat("x", MaxURLBytes)}, 414, "uri_too_long"},
+		{"URL over 8 KiB, wrong method: 414 before 405", req{method: "DELETE", target: updatePath + "?pad=" + strings.Repeat("x", MaxURLBytes)}, 414, "uri_too_long"},
 		{"long session id", req{method: "GET", target: describePath + "?action=getorganization&org_id=org_acme", token: "tok_owner", headers: map[string]string{SessionHeader: strings.Repeat("s", 200)}}, 400, "invalid_parameter"},
 	}
 	s := newTestServer(t, Options{})
@@ -364,4 +371,27 @@ func TestControlErrorsAreEnvelopes(t *testing.T) {
 	health := r.json(t)
 	assert.EqualValues(t, 200, health["status"])
 	assert.Equal(t, "cloudplans-billing-mock", health["service"])
+}
+
+// A URL of exactly MaxURLBytes is served; one byte more is a 414, journaled in the request's session
+// with its query string cut, and checked against the contract like every answer of the billing API.
+func TestURLLimit(t *testing.T) {
+	t.Parallel()
+	s := newTestServer(t, Options{})
+	c := tc{t: t, h: s, session: "long-url"}
+	base := describePath + "?action=getorganization&org_id=org_acme&pad="
+	pad := strings.Repeat("x", MaxURLBytes-len(base))
+	require.Equal(t, http.StatusOK, c.do(req{method: "GET", target: base + pad, token: "tok_owner"}).status)
+
+	r := c.do(req{method: "GET", target: base + pad + "x", token: "tok_owner"})
+	require.Equal(t, http.StatusRequestURITooLong, r.status, "%s", r.body)
+	assert.Equal(t, "uri_too_long", r.code(t))
+	assert.Contains(t, r.json(t)["error"].(map[string]any)["message"], fmt.Sprint(MaxURLBytes+1))
+
+	entries := c.do(req{method: "GET", target: "/_mock/requests?status=414"}).json(t)["requests"].([]any)
+	require.Len(t, entries, 1)
+	e := entries[0].(map[string]any)
+	assert.Equal(t, true, e["truncated"])
+	assert.Len(t, e["query"], journalBodyLimit)
+	assert.Equal(t, describePath, e["path"])
 }

@@ -3,6 +3,7 @@ package mock
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -31,7 +32,7 @@ type journalEntry struct {
 	DurationMS   float64   `json:"duration_ms"`
 	RequestBody  bodyText  `json:"request_body"`
 	ResponseBody bodyText  `json:"response_body"`
-	// Truncated says that a body was cut at journalBodyLimit bytes.
+	// Truncated says that a body, the path or the query string was cut at journalBodyLimit bytes.
 	Truncated bool `json:"truncated"`
 }
 
@@ -81,7 +82,10 @@ func (j *journal) add(e journalEntry) {
 	var reqCut, respCut bool
 	e.RequestBody, reqCut = keepBody(e.RequestBody)
 	e.ResponseBody, respCut = keepBody(e.ResponseBody)
-	e.Truncated = reqCut || respCut
+	var pathCut, queryCut bool
+	e.Path, pathCut = keepText(e.Path)
+	e.Query, queryCut = keepText(e.Query)
+	e.Truncated = reqCut || respCut || pathCut || queryCut
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	j.seq++
@@ -154,8 +158,20 @@ func keepBody(b bodyText) (kept bodyText, cut bool) {
 	return b[:len(b):len(b)], cut
 }
 
-// truncateBody cuts a body to journalBodyLimit bytes, on a UTF-8 boundary.
-func truncateBody(b bodyText) (bodyText, bool) {
+// keepText is what an entry keeps of a request's path or query string: the string itself when it
+// is at most journalBodyLimit bytes, else a copy of its first journalBodyLimit bytes (cut on a UTF-8
+// boundary), so that an entry never pins a long URL (one the mock answered 414).
+func keepText(s string) (string, bool) {
+	kept, cut := truncateBody(s)
+	if cut {
+		kept = strings.Clone(kept)
+	}
+	return kept, cut
+}
+
+// truncateBody cuts a body (or a path or query string) to journalBodyLimit bytes, on a UTF-8
+// boundary.
+func truncateBody[T ~string | ~[]byte](b T) (T, bool) {
 	if len(b) <= journalBodyLimit {
 		return b, false
 	}

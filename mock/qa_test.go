@@ -63,7 +63,7 @@ func TestPreferErrors(t *testing.T) {
 	r.headers = map[string]string{"Prefer": "code=409"}
 	got := c.do(r)
 	assert.Equal(t, http.StatusBadRequest, got.status)
-	assert.Contains(t, string(got.body), "its codes are 200, 400, 401, 403, 404, 413, 415, 500")
+	assert.Contains(t, string(got.body), "its codes are 200, 400, 401, 403, 404, 413, 414, 415, 500")
 
 	r.headers = map[string]string{"Prefer": "example=no_subscription"}
 	got = c.do(r)

@@ -104,6 +104,11 @@ var DefaultCORSOrigins = []string{
 // MaxBodyBytes is the largest request body accepted (1 MiB); a larger one is a 413.
 const MaxBodyBytes = 1 << 20
 
+// MaxURLBytes is the longest URL (path and query string, as the request line carries it) the mock
+// reads; a longer one is a 414 uri_too_long, on any path. RFC 9112 asks every server to take
+// request lines of at least 8000 octets; the billing API's longest URL is a few hundred bytes.
+const MaxURLBytes = 8 << 10
+
 // Server is the mock, an http.Handler. Make one with New.
 type Server struct {
 	contract  *contract.Contract
@@ -192,7 +197,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s.verdicts = newVerdictCache(cacheSize)
 	s.actions = s.actionFuncs()
-	s.handler = s.recoverer(s.logRequests(s.cors.wrap(s.delay(s.routes()))))
+	s.handler = s.recoverer(s.logRequests(s.cors.wrap(s.limitURL(s.delay(s.routes())))))
 	return s, nil
 }
 
@@ -512,6 +517,27 @@ func (s *Server) delay(next http.Handler) http.Handler {
 			}
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// limitURL answers a URL over MaxURLBytes with a 414 envelope before the path is looked at, in the
+// session its X-Mock-Session header names (the query string is not read). The HTTP server's own
+// limit (cmd/billing-mock's -max-header-bytes) is far above it, so such a request reaches here.
+func (s *Server) limitURL(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uri := r.RequestURI
+		if uri == "" { // a request that did not come from a server
+			uri = r.URL.RequestURI()
+		}
+		if len(uri) <= MaxURLBytes {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if session, err := sessionIDOf(r, queryValues{parsed: url.Values{}}); err == nil {
+			recordOf(w).session = session
+		}
+		s.respondError(w, r, "", newError(http.StatusRequestURITooLong, "uri_too_long",
+			fmt.Sprintf("the URL is %d bytes; at most %d are accepted", len(uri), MaxURLBytes)))
 	})
 }
 

@@ -116,7 +116,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.maxFaults, "max-faults", mock.DefaultMaxFaults, "fault rules each session may hold (POST /_mock/faults)")
 	fs.IntVar(&c.maxPendingLinks, "max-pending-links", mock.DefaultMaxPendingLinks, "payment and update-card links each session remembers; handing out one more forgets the oldest (its page then answers 404)")
 	fs.IntVar(&c.maxInvoices, "max-invoices", state.DefaultMaxMadeInvoices, "invoices the mock makes that each organization of a session keeps; making one more forgets the oldest made one (seed and imported invoices are always kept)")
-	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers accepted; a larger one is answered 431")
+	fs.IntVar(&c.maxHeaderBytes, "max-header-bytes", defaultMaxHeaderBytes, "largest request line and headers net/http reads; a larger one gets its plain-text 431 (a URL over 8 KiB below it gets the mock's 414 envelope)")
 	fs.DurationVar(&c.headerTimeout, "read-header-timeout", 5*time.Second, "time a client has to send the request line and headers (slow clients are cut off)")
 	fs.IntVar(&c.validationCache, "validation-cache", mock.DefaultValidationCache, "valid verdicts of request and answer validation remembered, keyed by every input of the validation (0: off)")
 	fs.StringVar(&c.latency, "latency", "", "delay every billing API answer and hosted page: a duration (250ms) or a range (100ms-800ms)")
@@ -250,8 +250,11 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 	return nil
 }
 
-// defaultMaxHeaderBytes bounds the request line and headers (net/http answers 431 beyond it).
-const defaultMaxHeaderBytes = 64 << 10
+// defaultMaxHeaderBytes bounds the request line and headers: net/http answers 431, in plain text,
+// beyond it. It is far above mock.MaxURLBytes, so that the mock itself answers an over-long URL,
+// with its 414 envelope, up to a 100 KB URL and more; it bounds what a client that sends its
+// headers slowly can make the server hold (for -read-header-timeout) per connection.
+const defaultMaxHeaderBytes = 256 << 10
 
 // printBanner says where the mock listens and, from the seed it serves, which tokens and
 // organizations there are, with a first curl command to try.

@@ -177,7 +177,7 @@ $('subscribe-form').addEventListener('submit', (ev) => {
   ev.preventDefault();
   change($('subscribe'), async () => {
     const quantity = Number($('subscribe-quantity').value);
-    const { response } = await billing('POST', update, 'getpaymentlink', {}, { org_id: org, quantity });
+    const { response } = await billing('POST', update, 'getpaymentlink', { org_id: org, quantity });
     openLink(response);
   });
 });

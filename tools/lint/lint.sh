@@ -2,11 +2,20 @@
 # Lints the billing contract: `make lint` runs this.
 #
 #   1. Spectral (spectral:oas recommended, .spectral.yaml)  - zero errors and zero warnings
-#   2. Redocly  (recommended-strict, redocly.yaml)          - zero errors and zero warnings
-#   3. openapi-typescript + tsc --strict --noEmit            - the generated types compile and
-#                                                              typecheck.ts uses them as intended
+#   2. Redocly  (recommended, redocly.yaml)                 - zero errors and zero warnings
+#   3. openapi-typescript + tsc --strict --noEmit            - the generated types compile,
+#                                                              typecheck.ts uses them as intended, and
+#                                                              each compile-fail line of mistakes.ts
+#                                                              fails for the reason it names
+#                                                              (expect-errors.mjs)
 #   4. examples/frontend/check.sh                             - the typed openapi-fetch example
-#                                                              compiles under tsc --strict
+#                                                              compiles under tsc --strict and sends
+#                                                              what the contract says
+#   5. tools/prismcheck                                       - the contract suite through Prism's
+#                                                              validating proxy (bench/prism, pinned)
+#                                                              in front of the mock: no violation of
+#                                                              an answer, nor of a request the mock
+#                                                              accepted
 #
 # on ../../openapi.yaml and, when it exists, ../../controlapi.yaml (steps 1-3; for it, step 3 only
 # checks that its generated types compile). The tools are pinned in package.json/package-lock.json
@@ -57,16 +66,16 @@ for spec in "${specs[@]}"; do
 done
 
 # --- 2. Redocly ----------------------------------------------------------------------------------------
-# redocly lint exits non-zero only on errors. redocly.yaml extends recommended-strict, where every
-# recommended rule is an error, so warnings cannot pass silently; as a second guard any "warning" line
-# in the stylish output fails the step too. The Node 20 deprecation banner Redocly prints is dropped.
+# redocly lint exits non-zero only on errors. redocly.yaml extends recommended with its default
+# severities and options, so any "warning" line in the stylish output fails the step. The Node 20
+# deprecation banner Redocly prints is dropped.
 for spec in "${specs[@]}"; do
   name=${spec#../../}
-  step "Redocly: $name (recommended, every rule at error; fails on any error or warning)"
+  step "Redocly: $name (recommended, default options; fails on any error or warning)"
   rc=0
   out=$("$bin/redocly" lint "$spec" --config redocly.yaml --lint-config=error --format=stylish 2>&1) || rc=$?
   printf '%s\n' "$out" | grep -vE '^[[:space:]]*[╔║╚]' | cat -s  || true
-  if (( rc != 0 )) || grep -qE '^[[:space:]]+[0-9]+:[0-9]+[[:space:]]+warning[[:space:]]' <<<"$out"; then
+  if (( rc != 0 )) || grep -qE '^[[:space:]]+[0-9]+:[0-9]+[[:space:]]+warning[[:space:]]|You have [0-9]+ warnings?' <<<"$out"; then
     failed+=("redocly $name")
   else
     echo "ok: $name has no Redocly errors or warnings"
@@ -78,11 +87,15 @@ rm -rf generated
 mkdir -p generated
 step "openapi-typescript: openapi.yaml -> tools/lint/generated/billing.d.ts"
 if "$bin/openapi-typescript" ../../openapi.yaml --output generated/billing.d.ts; then
-  step "tsc --strict --noEmit: typecheck.ts against the generated types (tsconfig.json)"
+  step "tsc --strict --noEmit: typecheck.ts and mistakes.ts against the generated types (tsconfig.json)"
   if "$bin/tsc" -p tsconfig.json --strict --noEmit; then
-    echo "ok: the generated types compile and typecheck.ts type-checks"
+    echo "ok: the generated types compile, typecheck.ts type-checks, every @ts-expect-error line of mistakes.ts fails"
   else
     failed+=("tsc openapi.yaml")
+  fi
+  step "compile-fail lines: each marked line of mistakes.ts fails for the reason it names (expect-errors.mjs)"
+  if ! node expect-errors.mjs mistakes.ts; then
+    failed+=("compile-fail lines of mistakes.ts")
   fi
 else
   failed+=("openapi-typescript openapi.yaml")
@@ -114,10 +127,26 @@ if [[ -f ../../examples/frontend/check.sh ]]; then
   fi
 fi
 
+# --- 5. Prism's validating proxy --------------------------------------------------------------------------
+# Prism reads openapi.yaml as any generic tool does (x-actions unknown to it). tools/prismcheck serves
+# the mock on a free port, starts `prism proxy` in front of it on another, runs the contract suite
+# through it and stops Prism (its process group) when done; bounded by -timeout.
+prism_dir=../../bench/prism
+prism_stamp=$prism_dir/node_modules/.prism-package-lock.sha256
+prism_want=$(sha256sum "$prism_dir/package-lock.json" | cut -d' ' -f1)
+if [[ ! -x $prism_dir/node_modules/.bin/prism || ! -f $prism_stamp || "$(cat "$prism_stamp")" != "$prism_want" ]]; then
+  step "npm ci (Prism pinned in bench/prism/package-lock.json)"
+  (cd "$prism_dir" && npm ci --no-audit --no-fund) && echo "$prism_want" > "$prism_stamp"
+fi
+step "Prism's validating proxy: the contract suite through it, in front of the mock (tools/prismcheck)"
+if ! (cd ../.. && go run ./tools/prismcheck -prism bench/prism/node_modules/.bin/prism -spec openapi.yaml -timeout 3m); then
+  failed+=("prism proxy")
+fi
+
 # --- summary -------------------------------------------------------------------------------------------
 echo
 if (( ${#failed[@]} > 0 )); then
   printf 'lint: FAILED: %s\n' "${failed[@]}" >&2
   exit 1
 fi
-echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types and examples/frontend check)"
+echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types, compile-fail lines and examples/frontend check; Prism's proxy agrees with the mock)"

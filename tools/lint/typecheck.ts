@@ -1,6 +1,7 @@
 // A compile-only check (tsc --strict --noEmit, see tsconfig.json) that the types openapi-typescript
 // generates from openapi.yaml are usable and say what the contract means. lint.sh writes
-// generated/billing.d.ts before it runs tsc; nothing here is executed.
+// generated/billing.d.ts before it runs tsc; nothing here is executed. The mistakes the types must
+// refuse are in mistakes.ts.
 import type { components, operations, paths } from "./generated/billing";
 
 type Schemas = components["schemas"];
@@ -31,8 +32,18 @@ export type Checks = [
   Expect<Equal<operations["billingHistory"]["parameters"]["query"]["action"], "list_billing">>,
   Expect<
     Equal<
-      operations["updateBilling"]["parameters"]["query"]["action"],
+      operations["updateBilling"]["parameters"]["query"]["action_query"]["action"],
       "getpaymentlink" | "getupdatecardlink" | "updatesubscription" | "cancelsubscription"
+    >
+  >,
+  // org_id is required on describe and history, in the query string.
+  Expect<Equal<operations["describeBilling"]["parameters"]["query"]["org_id"], string>>,
+  Expect<Equal<operations["billingHistory"]["parameters"]["query"]["org_id"], string>>,
+  // update's body is one of the two body shapes, both with org_id required.
+  Expect<
+    Equal<
+      NonNullable<operations["updateBilling"]["requestBody"]>["content"]["application/json"],
+      Schemas["OrgRequest"] | Schemas["QuantityRequest"]
     >
   >,
 ];

@@ -29,6 +29,8 @@ export interface BillingOptions {
   token: string;
   /** The mock only: X-Mock-Session, so that tests or developers get a state of their own. */
   session?: string;
+  /** The fetch to send requests with (default: globalThis.fetch). */
+  fetch?: (request: Request) => Promise<Response>;
 }
 
 const update = "/v1/organizations/billing/update";
@@ -37,7 +39,15 @@ const update = "/v1/organizations/billing/update";
 export function billingClient(opts: BillingOptions) {
   const headers: Record<string, string> = { Authorization: `Bearer ${opts.token}` };
   if (opts.session !== undefined) headers["X-Mock-Session"] = opts.session;
-  const client = createClient<paths>({ baseUrl: opts.baseUrl, headers });
+  const client = createClient<paths>({
+    baseUrl: opts.baseUrl,
+    headers,
+    // update's query string is one object parameter (action_query) whose members are the query
+    // parameters themselves: ?action=getpaymentlink&org_id=org_new&quantity=2. openapi-fetch sends
+    // objects as deepObject (action_query[action]=...) unless told otherwise.
+    querySerializer: { object: { style: "form", explode: true } },
+    ...(opts.fetch !== undefined && { fetch: opts.fetch }),
+  });
 
   function fail(status: number, error: ErrorEnvelope | undefined): never {
     throw new BillingError(status, error?.error.code ?? "unknown_error", error?.error.message ?? `HTTP ${status}`);
@@ -65,18 +75,22 @@ export function billingClient(opts: BillingOptions) {
     /** Subscribes: answers the hosted checkout page's link; returnUrl is where it comes back to. */
     async paymentLink(orgId: string, quantity: number, returnUrl?: string): Promise<string> {
       const { data, error, response } = await client.POST(update, {
-        params: { query: { action: "getpaymentlink" } },
-        body: { org_id: orgId, quantity },
+        params: { query: { action_query: { action: "getpaymentlink", org_id: orgId, quantity } } },
       });
       if (!data) fail(response.status, error);
       return withReturn(linkOf(data), returnUrl);
     },
 
+    // The three actions below take a JSON body. The contract cannot tie a body to the action in the
+    // query string (update's body type is either shape, for any action), so each body names its
+    // action's own type with `satisfies`: a quantity sent to cancelsubscription, or one missing from
+    // updatesubscription, is then a compile error.
+
     /** Changes the card: answers the hosted update-card page's link. */
     async updateCardLink(orgId: string, returnUrl?: string): Promise<string> {
       const { data, error, response } = await client.POST(update, {
-        params: { query: { action: "getupdatecardlink" } },
-        body: { org_id: orgId },
+        params: { query: { action_query: { action: "getupdatecardlink" } } },
+        body: { org_id: orgId } satisfies Schemas["OrgRequest"],
       });
       if (!data) fail(response.status, error);
       return withReturn(linkOf(data), returnUrl);
@@ -85,8 +99,8 @@ export function billingClient(opts: BillingOptions) {
     /** Changes the number of instances (an invoice for the difference). */
     async updateQuantity(orgId: string, quantity: number): Promise<void> {
       const { data, error, response } = await client.POST(update, {
-        params: { query: { action: "updatesubscription" } },
-        body: { org_id: orgId, quantity },
+        params: { query: { action_query: { action: "updatesubscription" } } },
+        body: { org_id: orgId, quantity } satisfies Schemas["QuantityRequest"],
       });
       if (!data) fail(response.status, error);
     },
@@ -94,8 +108,8 @@ export function billingClient(opts: BillingOptions) {
     /** Cancels the subscription at once; the invoices stay. */
     async cancel(orgId: string): Promise<void> {
       const { data, error, response } = await client.POST(update, {
-        params: { query: { action: "cancelsubscription" } },
-        body: { org_id: orgId },
+        params: { query: { action_query: { action: "cancelsubscription" } } },
+        body: { org_id: orgId } satisfies Schemas["OrgRequest"],
       });
       if (!data) fail(response.status, error);
     },
