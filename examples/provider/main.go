@@ -158,7 +158,8 @@ func run(ctx context.Context, cfg config, stdout io.Writer, log *slog.Logger) er
 const maxHeaderBytes = 256 << 10
 
 // newHandler routes the webhook (when there is a secret), the test-support protocol and the
-// hosted pages of the links (with -test-support) and everything else to the billing API, whose 404 answers unknown paths.
+// hosted pages of the links (with -test-support), and everything else to the billing API, whose
+// 404 answers unknown paths.
 func newHandler(store *billing.Store, cfg config, log *slog.Logger) (http.Handler, error) {
 	billingAPI, err := api.New(store, api.Options{PublicURL: cfg.publicURL, Log: log})
 	if err != nil {

@@ -4,9 +4,9 @@
 // {"status": N, "error": {"code": "...", "message": "..."}}.
 //
 // A request is checked in the contract's order and the first failure answers: URL length (414
-// uri_too_long), path (404 not_found), method (405 method_not_allowed, with Allow), body size (413), content type (415),
-// token (401), action and parameters (400), organization (404 org_not_found), permission (403),
-// state (409). The billing rules themselves are the billing package's.
+// uri_too_long), path (404 not_found), method (405 method_not_allowed, with Allow), body size
+// (413), content type (415), token (401), action and parameters (400), organization (404
+// org_not_found), permission (403), state (409). The billing rules themselves are the billing package's.
 package api
 
 import (

@@ -94,6 +94,9 @@ const owner, member, outsider = "Bearer tok_owner", "Bearer tok_member", "Bearer
 
 var big = strings.Repeat(" ", api.MaxBodyBytes+1)
 
+// urlOfLength pads prefix with x to n bytes.
+func urlOfLength(prefix string, n int) string { return prefix + strings.Repeat("x", n-len(prefix)) }
+
 // TestOrderOfChecks: each request fails two or more checks; the first in the contract's order
 // answers (path, method, size, content type, token, action and parameters, organization,
 // permission, state).
@@ -107,6 +110,7 @@ func TestOrderOfChecks(t *testing.T) {
 	}{
 		{"the URL length before the path", req{method: "DELETE", target: "/" + strings.Repeat("x", api.MaxURLBytes)}, 414, "uri_too_long"},
 		{"the URL length counts the query string", req{target: describe + "?action=getorganization&org_id=org_acme&pad=" + strings.Repeat("x", api.MaxURLBytes), auth: owner}, 414, "uri_too_long"},
+		{"the URL length before the token", req{method: "POST", target: update + "?action=cancelsubscription&pad=" + strings.Repeat("x", api.MaxURLBytes)}, 414, "uri_too_long"},
 		{"an unknown path before the method", req{method: "DELETE", target: "/v1/organizations/billing/refund"}, 404, "not_found"},
 		{"a trailing slash is another path", req{target: describe + "/?action=getorganization&org_id=org_acme", auth: owner}, 404, "not_found"},
 		{"the method before the size", req{method: "PUT", target: update, body: big, contentType: "text/plain"}, 405, "method_not_allowed"},
@@ -183,6 +187,7 @@ func TestParameters(t *testing.T) {
 		{"history takes no body", req{target: history + "?action=list_billing&org_id=org_acme", body: `{}`, contentType: json, auth: owner}, 400, "invalid_parameter"},
 		{"history without org_id", req{target: history + "?action=list_billing", auth: owner}, 400, "missing_parameter"},
 		{"an unknown query parameter is ignored", req{target: history + "?action=list_billing&org_id=org_acme&page=2", auth: owner}, 200, ""},
+		{"quantity in the query of an action that takes none is ignored", req{target: describe + "?action=getorganization&org_id=org_acme&quantity=0", auth: owner}, 200, ""},
 		{"an unknown body member", req{method: "POST", target: update + "?action=getpaymentlink&org_id=org_new&quantity=1", body: `{"plan":"gold"}`, contentType: json, auth: owner}, 400, "invalid_parameter"},
 		{"quantity on an action that takes none", req{method: "POST", target: update + "?action=cancelsubscription", body: `{"org_id":"org_acme","quantity":2}`, contentType: json, auth: owner}, 400, "invalid_parameter"},
 		{"action in the body", req{method: "POST", target: update + "?action=cancelsubscription", body: `{"org_id":"org_acme","action":"x"}`, contentType: json, auth: owner}, 400, "invalid_parameter"},
@@ -196,6 +201,7 @@ func TestParameters(t *testing.T) {
 		{"org_id empty", req{target: describe + "?action=getorganization&org_id=", auth: owner}, 400, "invalid_parameter"},
 		{"org_id of 129 characters", req{target: describe + "?action=getorganization&org_id=" + longID, auth: owner}, 400, "invalid_parameter"},
 		{"org_id of 128 characters", req{target: describe + "?action=getorganization&org_id=" + longID[1:], auth: owner}, 404, "org_not_found"},
+		{"a URL of 8 KiB is read", req{target: urlOfLength(describe+"?action=getorganization&org_id=org_acme&pad=", api.MaxURLBytes), auth: owner}, 200, ""},
 		{"a malformed query string", req{target: describe + "?action=getorganization&org_id=%zz", auth: owner}, 400, "invalid_parameter"},
 		{"charset=UTF-8 and upper case", req{target: describe + "?action=getorganization", body: `{"org_id":"org_acme"}`, contentType: "Application/JSON; Charset=UTF-8", auth: owner}, 200, ""},
 		{"bearer in lower case", req{target: describe + "?action=getorganization&org_id=org_acme", auth: "bearer tok_owner"}, 200, ""},
