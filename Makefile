@@ -5,6 +5,10 @@ FUZZTIME  ?= 5s
 # Go modules of this repository: the root, and the independent provider (its own module, so that
 # the mock's users do not inherit its SQLite driver).
 MODULES   := . examples/provider
+# The provider's SQLite driver is C translated to Go: under -race, checkptr's checks of its
+# pointer arithmetic cost about 30% of the CPU of the provider's broken-server table, and check
+# none of our code. The race detector still instruments the driver.
+RACEFLAGS := -race -gcflags='modernc.org/...=-d=checkptr=0'
 
 .PHONY: run build test race fuzz-short fuzz lint bench e2e contracttest image image-test npm npm-test clean
 
@@ -22,7 +26,7 @@ build: ## build both binaries into bin/
 	$(GO) build -o bin/contracttest ./cmd/contracttest
 
 test: ## vet, every test under the race detector (both modules), and a short run of each fuzz target
-	@set -e; for mod in $(MODULES); do echo "vet and test $$mod"; (cd $$mod && $(GO) vet ./... && $(GO) test -race -count=1 ./...); done
+	@set -e; for mod in $(MODULES); do echo "vet and test $$mod"; (cd $$mod && $(GO) vet ./... && $(GO) test $(RACEFLAGS) -count=1 ./...); done
 	$(MAKE) --no-print-directory fuzz-short
 
 # Each fuzz target for FUZZTIME; `make fuzz FUZZTIME=2m` for a longer hunt.
