@@ -40,7 +40,9 @@ fuzz-short fuzz:
 	  done; \
 	done ); done
 
-lint: ## gofmt, go vet, Spectral + Redocly on the specs, generated TypeScript types under tsc --strict
+# DIFF_BASE: the commit the breaking-change gate compares openapi.yaml with (default: the merge
+# base with origin/main, else the first commit; tools/lint/breaking.sh).
+lint: ## gofmt, go vet, Spectral + Redocly on the specs, generated TypeScript types under tsc --strict, the breaking-change gate (contracttest diff)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
 	@set -e; for mod in $(MODULES); do (cd $$mod && $(GO) vet ./...); done
 	bash tools/lint/lint.sh

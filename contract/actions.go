@@ -14,9 +14,13 @@ import (
 // queryMember is one query parameter an action takes, as the document's standard constructs state
 // it: a plain query parameter, or a member of the action's branch of an object query parameter.
 type queryMember struct {
-	name     string
-	schema   *openapi3.SchemaRef
-	required bool
+	name        string
+	schema      *openapi3.SchemaRef
+	required    bool
+	description string
+	// pointer is where the document writes the member's schema (a JSON pointer): the parameter's
+	// "schema", or the branch's property. A $ref there points further.
+	pointer string
 }
 
 // standardActions reads an operation's actions from its standard constructs, and the query
@@ -28,78 +32,89 @@ type queryMember struct {
 //     parameters) whose schema is a oneOf of object branches, each with an "action" property whose
 //     enum holds exactly one value: that branch's members are its action's query parameters.
 //
-// It returns no actions for an operation that does neither.
-func standardActions(op *openapi3.Operation) (map[string][]queryMember, error) {
+// It returns no actions for an operation that does neither. opPointer is the operation's JSON
+// pointer in the document, from which the members' pointers are derived; names says where each
+// action is named (a JSON pointer).
+func standardActions(op *openapi3.Operation, opPointer string) (actions map[string][]queryMember, names map[string]string, err error) {
 	var plain []queryMember
-	var names []string
+	var enumNames []string
+	var enumPointer string
 	var object *openapi3.Parameter
-	for _, ref := range op.Parameters {
+	var objectPointer string
+	for i, ref := range op.Parameters {
 		p := ref.Value
 		if p == nil || p.In != openapi3.ParameterInQuery {
 			continue
 		}
+		pointer := refPointer(ref.Ref, opPointer+"/parameters/"+strconv.Itoa(i))
 		switch {
 		case p.Name == "action" && p.Schema != nil && p.Schema.Value != nil && len(p.Schema.Value.Enum) > 0:
 			for _, v := range p.Schema.Value.Enum {
 				s, ok := v.(string)
 				if !ok {
-					return nil, fmt.Errorf("parameter action: enum value %v is not a string", v)
+					return nil, nil, fmt.Errorf("parameter action: enum value %v is not a string", v)
 				}
-				names = append(names, s)
+				enumNames = append(enumNames, s)
 			}
+			enumPointer = refPointer(p.Schema.Ref, pointer+"/schema") + "/enum"
 		case isObjectQuery(p):
 			if object != nil {
-				return nil, fmt.Errorf("parameters %s and %s are both object query parameters", object.Name, p.Name)
+				return nil, nil, fmt.Errorf("parameters %s and %s are both object query parameters", object.Name, p.Name)
 			}
-			object = p
+			object, objectPointer = p, refPointer(p.Schema.Ref, pointer+"/schema")
 		default:
-			plain = append(plain, queryMember{name: p.Name, schema: p.Schema, required: p.Required})
+			plain = append(plain, queryMember{name: p.Name, schema: p.Schema, required: p.Required,
+				description: p.Description, pointer: pointer + "/schema"})
 		}
 	}
-	out := map[string][]queryMember{}
-	for _, name := range names {
-		out[name] = slices.Clone(plain)
+	actions, names = map[string][]queryMember{}, map[string]string{}
+	for i, name := range enumNames {
+		actions[name] = slices.Clone(plain)
+		names[name] = enumPointer + "/" + strconv.Itoa(i)
 	}
 	if object == nil {
-		return out, nil
+		return actions, names, nil
 	}
-	if len(names) > 0 {
-		return nil, fmt.Errorf("parameter %s: an action parameter and an object query parameter both name actions", object.Name)
+	if len(enumNames) > 0 {
+		return nil, nil, fmt.Errorf("parameter %s: an action parameter and an object query parameter both name actions", object.Name)
 	}
 	s := object.Schema.Value
 	if len(s.OneOf) == 0 {
-		return nil, fmt.Errorf("parameter %s: an object query parameter names actions with a oneOf of branches", object.Name)
+		return nil, nil, fmt.Errorf("parameter %s: an object query parameter names actions with a oneOf of branches", object.Name)
 	}
 	for i, branch := range s.OneOf {
 		b := branch.Value
 		if b == nil || !b.Type.Is("object") {
-			return nil, fmt.Errorf("parameter %s: oneOf[%d] is not an object schema", object.Name, i)
+			return nil, nil, fmt.Errorf("parameter %s: oneOf[%d] is not an object schema", object.Name, i)
 		}
 		prop := b.Properties["action"]
 		if prop == nil || prop.Value == nil || len(prop.Value.Enum) != 1 || !slices.Contains(b.Required, "action") {
-			return nil, fmt.Errorf("parameter %s: oneOf[%d] must require an action property whose enum has one value", object.Name, i)
+			return nil, nil, fmt.Errorf("parameter %s: oneOf[%d] must require an action property whose enum has one value", object.Name, i)
 		}
 		name, ok := prop.Value.Enum[0].(string)
 		if !ok {
-			return nil, fmt.Errorf("parameter %s: oneOf[%d]: action %v is not a string", object.Name, i, prop.Value.Enum[0])
+			return nil, nil, fmt.Errorf("parameter %s: oneOf[%d]: action %v is not a string", object.Name, i, prop.Value.Enum[0])
 		}
-		if _, dup := out[name]; dup {
-			return nil, fmt.Errorf("parameter %s: two branches for action %s", object.Name, name)
+		if _, dup := actions[name]; dup {
+			return nil, nil, fmt.Errorf("parameter %s: two branches for action %s", object.Name, name)
 		}
 		if d := s.Discriminator; d != nil {
 			if mapped, ok := d.Mapping[name]; ok && branch.Ref != "" && mapped.Ref != branch.Ref {
-				return nil, fmt.Errorf("parameter %s: the discriminator maps %s to %s, but its branch is %s", object.Name, name, mapped.Ref, branch.Ref)
+				return nil, nil, fmt.Errorf("parameter %s: the discriminator maps %s to %s, but its branch is %s", object.Name, name, mapped.Ref, branch.Ref)
 			}
 		}
+		branchPointer := refPointer(branch.Ref, objectPointer+"/oneOf/"+strconv.Itoa(i))
 		members := slices.Clone(plain)
 		for _, member := range sortedNames(b.Properties) {
 			if member != "action" {
-				members = append(members, queryMember{name: member, schema: b.Properties[member], required: slices.Contains(b.Required, member)})
+				members = append(members, queryMember{name: member, schema: b.Properties[member], required: slices.Contains(b.Required, member),
+					pointer: branchPointer + "/properties/" + pointerEscaper.Replace(member)})
 			}
 		}
-		out[name] = members
+		actions[name] = members
+		names[name] = branchPointer
 	}
-	return out, nil
+	return actions, names, nil
 }
 
 // isObjectQuery reports whether a query parameter is an object whose members are the query
@@ -157,7 +172,7 @@ func actionExtensions(op *openapi3.Operation) (map[string]actionExtension, error
 // each required parameter is in one of the places the action accepts it. Response headers documented
 // on the operation are kept.
 func (c *Contract) buildAction(path string, item *openapi3.PathItem, method string, op *openapi3.Operation, name string, query []queryMember, ext actionExtension) (*action, error) {
-	a := &action{name: name, canonical: map[string]string{}, lenient: ext.Lenient}
+	a := &action{name: name, canonical: map[string]string{}, lenient: ext.Lenient, query: query, pointer: operationPointer(path, method)}
 	derived := *op
 	derived.Extensions = nil
 	derived.RequestBody = nil
@@ -192,6 +207,7 @@ func (c *Contract) buildAction(path string, item *openapi3.PathItem, method stri
 			return nil, fmt.Errorf("request %s is neither the operation's JSON request body nor one of its oneOf/anyOf branches", ext.Request.Ref)
 		}
 		body = s
+		a.body, a.bodyPointer = s, refPointer(s.Ref, "")
 		for _, member := range sortedNames(s.Value.Properties) {
 			if _, dup := a.canonical[member]; dup {
 				return nil, fmt.Errorf("%s is both a query parameter and a body member", member)

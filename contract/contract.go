@@ -82,6 +82,15 @@ type action struct {
 	request  *openapi3.SchemaRef
 	integers []string
 	statuses []int
+	// query, body and bodyPointer are the action as the document states it, without the
+	// leniency of x-actions: its query parameters, its JSON body (nil when it takes none) and where
+	// the document states that body. pointer is the operation's JSON pointer in the document and
+	// namedAt that of the place that names the action.
+	query       []queryMember
+	body        *openapi3.SchemaRef
+	bodyPointer string
+	pointer     string
+	namedAt     string
 	// fast holds, per documented status, what the fast path of ValidateResponse needs.
 	fast map[int]fastResponse
 }
@@ -180,10 +189,11 @@ func (c *Contract) buildOperation(path string, item *openapi3.PathItem, method s
 		route:    &routers.Route{Spec: c.doc, Path: path, PathItem: item, Method: method, Operation: op},
 		statuses: statusesOf(op.Responses),
 		request:  requestSchema(op),
+		pointer:  operationPointer(path, method),
 	}
 	o.generic.prepareFast()
 	where := func(err error) error { return fmt.Errorf("contract: %s %s: %w", method, path, err) }
-	query, err := standardActions(op)
+	query, named, err := standardActions(op, o.generic.pointer)
 	if err != nil {
 		return nil, where(err)
 	}
@@ -201,6 +211,7 @@ func (c *Contract) buildOperation(path string, item *openapi3.PathItem, method s
 		if err != nil {
 			return nil, where(fmt.Errorf("action %s: %w", name, err))
 		}
+		a.namedAt = named[name]
 		o.actions[name] = a
 		o.names = append(o.names, name)
 	}

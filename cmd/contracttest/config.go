@@ -77,7 +77,7 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	fs.StringVar(&scenarios, "scenarios", "", "load the scenarios from this directory instead of the embedded fixtures/contract")
 	fs.BoolVar(&s.version, "version", false, "print the version and exit")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: contracttest -base-url URL [flags]\n\nRuns the contract suite of the Cloud Plans billing API against a target.\nExit status: 0 all passed, 1 a contract failure, 2 a usage error or an unreachable target.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: contracttest -base-url URL [flags]\n       contracttest diff OLD.yaml NEW.yaml   (compare two versions of the contract per action; contracttest diff -h)\n\nRuns the contract suite of the Cloud Plans billing API against a target.\nExit status: 0 all passed, 1 a contract failure, 2 a usage error or an unreachable target.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

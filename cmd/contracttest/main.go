@@ -5,6 +5,7 @@
 //	             [-config FILE] [-run REGEX] [-format text|json] [-junit FILE] [-timeout 10s]
 //	             [-parallel N] [-v] [-require-control] [-min-coverage PERCENT] [-scenarios DIR]
 //	contracttest -version
+//	contracttest diff [-format text|json] [-skip-unloadable-old] OLD.yaml NEW.yaml
 //
 // Each of the roles, -base-url, -hook and -level comes from its flag, else from its
 // CONTRACTTEST_* environment variable, else from the -config YAML file, else from the mock's
@@ -12,6 +13,10 @@
 // (completing a payment): contracttest/FORMAT.md, "Provider states". Exit codes: 0 all passed, 1
 // at least one contract failure, 2 a usage error or an unreachable target (the JSON and JUnit
 // reports are written then too, with the error).
+//
+// contracttest diff compares two versions of the contract action by action (package
+// contractdiff) and exits 0 when nothing breaks, 1 when something breaks, 2 on a usage error or a
+// document that does not load.
 package main
 
 import (

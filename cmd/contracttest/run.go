@@ -22,7 +22,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 // file is opened before the run, so that a path that cannot be written is reported at once; the
 // JSON and JUnit reports are written whatever happens once the flags are read, with the error
 // that stopped the run as their one error.
+//
+// `contracttest diff ...` is the breaking-change gate (runDiff); it reads "-" from os.Stdin.
 func runEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "diff" {
+		return runDiff(args[1:], os.Stdin, stdout, stderr)
+	}
 	s, err := parseArgs(args, getenv, stderr)
 	if errors.Is(err, flag.ErrHelp) {
 		return exitPassed

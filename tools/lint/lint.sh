@@ -16,6 +16,11 @@
 #                                                              in front of the mock: no violation of
 #                                                              an answer, nor of a request the mock
 #                                                              accepted
+#   6. tools/lint/breaking.sh                                 - the breaking-change gate: contracttest
+#                                                              diff of openapi.yaml against the spec
+#                                                              at the merge base with origin/main
+#                                                              (DIFF_BASE=... to choose another);
+#                                                              fails when an action breaks
 #
 # on ../../openapi.yaml and, when it exists, ../../controlapi.yaml (steps 1-3; for it, step 3 only
 # checks that its generated types compile). The tools are pinned in package.json/package-lock.json
@@ -143,10 +148,18 @@ if ! (cd ../.. && go run ./tools/prismcheck -prism bench/prism/node_modules/.bin
   failed+=("prism proxy")
 fi
 
+# --- 6. the breaking-change gate ------------------------------------------------------------------------
+# contracttest diff, per action, against the spec at the merge base (breaking.sh says which commit
+# and why; it skips, saying so, when that spec predates the format contracttest reads).
+step "contracttest diff: openapi.yaml against the spec at the base (tools/lint/breaking.sh)"
+if ! bash breaking.sh; then
+  failed+=("contracttest diff (a breaking change of openapi.yaml)")
+fi
+
 # --- summary -------------------------------------------------------------------------------------------
 echo
 if (( ${#failed[@]} > 0 )); then
   printf 'lint: FAILED: %s\n' "${failed[@]}" >&2
   exit 1
 fi
-echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types, compile-fail lines and examples/frontend check; Prism's proxy agrees with the mock)"
+echo "lint: ok (${specs[*]#../../}: Spectral and Redocly report 0 errors and 0 warnings; TypeScript types, compile-fail lines and examples/frontend check; Prism's proxy agrees with the mock; contracttest diff finds no breaking change, or says why it skipped)"
