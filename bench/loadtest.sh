@@ -19,10 +19,15 @@
 # lost more than 5% of its value fails the run. The revision is exported with git archive into a
 # temporary directory, built there and deleted.
 #
+# The validating proxy (billing-mock -proxy, validation on) is measured in front of a mock, in the
+# same rounds as a bare httputil.ReverseProxy (bench/reverseproxy) in front of the same mock, and,
+# with PRISM=1, Prism's validating proxy (prism proxy) once; benchtool check holds it to at least
+# 20× Prism's req/s and a p99 at most 2× the bare proxy's.
+#
 # Environment: DURATION (each wrk run, default 5s), REPEAT (runs of each kind, default 3), MILLION
 # (requests of the memory run, default 1000000), PRISM (1/0), NOCACHE (1: also measure the mock
 # with -validation-cache 0; default 1), BASELINE (a git revision; empty: no comparison),
-# WRK_TIMEOUT (wrk's --timeout, default 10s).
+# WRK_TIMEOUT (wrk's --timeout, default 10s), ONLY (proxy: only the validating proxy's part).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -68,6 +73,7 @@ done
 
 go build -o bin/billing-mock ./cmd/billing-mock
 go build -o bin/bench-reference ./bench/reference
+go build -o bin/bench-reverseproxy ./bench/reverseproxy
 go build -o bin/benchtool ./bench/benchtool
 go build -o bin/contracttest ./cmd/contracttest
 if [[ -n "$BASELINE" ]]; then
@@ -85,6 +91,11 @@ BASE_PORT=${BASE_PORT:-18082}
 BASE_NOCACHE_PORT=${BASE_NOCACHE_PORT:-18083}
 REF_PORT=${REF_PORT:-18090}
 PRISM_PORT=${PRISM_PORT:-18100}
+UPSTREAM_PORT=${UPSTREAM_PORT:-18110}
+PROXY_PORT=${PROXY_PORT:-18111}
+BAREPROXY_PORT=${BAREPROXY_PORT:-18112}
+PRISMPROXY_PORT=${PRISMPROXY_PORT:-18113}
+ONLY=${ONLY:-}
 
 wait_ready() { # URL: until it answers at all, 30 s at most
   local i
@@ -100,7 +111,7 @@ wait_ready() { # URL: until it answers at all, 30 s at most
 # starts, not a leftover one (which would be measured in its place).
 port_free() {
   if curl -s -o /dev/null --max-time 1 "http://127.0.0.1:$1/"; then
-    echo "loadtest: something already listens on 127.0.0.1:$1; stop it, or set MOCK_PORT/NOCACHE_PORT/BASE_PORT/BASE_NOCACHE_PORT/REF_PORT/PRISM_PORT" >&2
+    echo "loadtest: something already listens on 127.0.0.1:$1; stop it, or set MOCK_PORT/NOCACHE_PORT/BASE_PORT/BASE_NOCACHE_PORT/REF_PORT/PRISM_PORT/UPSTREAM_PORT/PROXY_PORT/BAREPROXY_PORT/PRISMPROXY_PORT" >&2
     exit 2
   fi
 }
@@ -123,7 +134,7 @@ wrk_run() {
   record "$name.$ep.$conns.p50" "$p50"
   record "$name.$ep.$conns.p99" "$p99"
   printf '%-12s %-9s c=%-3s %8s req/s  p50 %6s ms  p99 %6s ms  errors %s\n' "$name" "$ep" "$conns" "$rps" "$p50" "$p99" "$errors" >&2
-  if [[ "$errors" != 0 && "$name" != prism ]]; then
+  if [[ "$errors" != 0 && "$name" != prism* ]]; then
     echo "loadtest: $name $ep answered $errors errors (non-2xx or socket errors)" >&2
     return 1
   fi
@@ -165,8 +176,48 @@ measure() {
 reset_update_session() { # NAME BASE: the mock's update session back to the seed
   if [[ "$1" == mock* || "$1" == baseline* ]]; then
     curl -s -o /dev/null -X POST -H 'X-Mock-Session: bench-update' "$2/_mock/reset"
+  elif [[ "$1" == *proxy ]]; then # a proxy: its upstream's session
+    curl -s -o /dev/null -X POST -H 'X-Mock-Session: bench-update' "http://127.0.0.1:$UPSTREAM_PORT/_mock/reset"
   fi
 }
+
+# proxy_part: the validating proxy and the bare reverse proxy in front of one mock, in turns, and
+# Prism's proxy in front of the same mock once. All the servers share CPU 0, wrk has CPU 1.
+proxy_part() {
+  echo "== the validating proxy: billing-mock -proxy, a bare httputil.ReverseProxy and Prism's proxy, in front of one mock" >&2
+  local pids=() pid
+  port_free "$UPSTREAM_PORT"
+  taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$UPSTREAM_PORT" >/dev/null &
+  PIDS+=("$!") pids+=("$!")
+  wait_ready "http://127.0.0.1:$UPSTREAM_PORT$DESCRIBE"
+  port_free "$BAREPROXY_PORT"
+  taskset -c 0 bin/bench-reverseproxy -addr "127.0.0.1:$BAREPROXY_PORT" -upstream "http://127.0.0.1:$UPSTREAM_PORT" &
+  PIDS+=("$!") pids+=("$!")
+  wait_ready "http://127.0.0.1:$BAREPROXY_PORT$DESCRIBE"
+  port_free "$PROXY_PORT"
+  taskset -c 0 bin/billing-mock -quiet -addr "127.0.0.1:$PROXY_PORT" -proxy "http://127.0.0.1:$UPSTREAM_PORT" >/dev/null &
+  PIDS+=("$!") pids+=("$!")
+  wait_ready "http://127.0.0.1:$PROXY_PORT$DESCRIBE"
+  measure "$REPEAT" "bareproxy=http://127.0.0.1:$BAREPROXY_PORT" "proxy=http://127.0.0.1:$PROXY_PORT"
+  if [[ "$(curl -s "http://127.0.0.1:$PROXY_PORT/_mock/violations")" != *'"response_violations":0'* ]]; then
+    echo "loadtest: the validating proxy found violations in the mock's answers" >&2
+    return 1
+  fi
+  if [[ "$PRISM" == 1 ]]; then
+    port_free "$PRISMPROXY_PORT"
+    taskset -c 0 bench/prism/node_modules/.bin/prism proxy -h 127.0.0.1 -p "$PRISMPROXY_PORT" --errors=false openapi.yaml "http://127.0.0.1:$UPSTREAM_PORT" >"$OUT/prismproxy.log" 2>&1 &
+    PIDS+=("$!") pids+=("$!")
+    wait_ready "http://127.0.0.1:$PRISMPROXY_PORT$DESCRIBE"
+    measure 1 "prismproxy=http://127.0.0.1:$PRISMPROXY_PORT"
+  fi
+  for pid in "${pids[@]}"; do stop "$pid"; done
+}
+
+if [[ "$ONLY" == proxy ]]; then
+  proxy_part
+  bin/benchtool check "$RESULTS"
+  exit
+fi
 
 echo "== load test: wrk on CPU 1, the servers on CPU 0, $REPEAT × $DURATION per request kind and server" >&2
 
@@ -211,6 +262,8 @@ if [[ "$PRISM" == 1 ]]; then
   measure 1 "prism=http://127.0.0.1:$PRISM_PORT"
   stop "$PRISM_PID"
 fi
+
+proxy_part
 
 echo "== start-up, memory and the contract suite" >&2
 port_free "$MOCK_PORT"

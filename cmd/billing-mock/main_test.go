@@ -141,6 +141,11 @@ func TestRefusesBadFlagsAndSeeds(t *testing.T) {
 		{[]string{"-addr", "256.0.0.1:1"}, "listen"},
 		{[]string{"extra"}, "unexpected argument"},
 		{[]string{"-latency", "fast"}, "-latency"},
+		{[]string{"-record", dir}, "need -proxy URL"},
+		{[]string{"-proxy-mode", "enforce"}, "need -proxy URL"},
+		{[]string{"-proxy", "staging.example"}, "want the base URL"},
+		{[]string{"-proxy", "http://127.0.0.1:1", "-proxy-mode", "strict"}, "want report or enforce"},
+		{[]string{"-proxy", "http://127.0.0.1:1", "-proxy-roles", broken}, "-proxy-roles"},
 	}
 	for _, tt := range tests {
 		var stderr bytes.Buffer
@@ -151,7 +156,7 @@ func TestRefusesBadFlagsAndSeeds(t *testing.T) {
 	var stderr bytes.Buffer
 	err := run(context.Background(), []string{"-h"}, io.Discard, &stderr)
 	assert.True(t, errors.Is(err, flag.ErrHelp))
-	for _, f := range []string{"-addr", "-fixtures", "-spec", "-cors-origins", "-public-url", "-log-format", "-quiet", "-strict", "-latency", "-journal-size", "-max-faults", "-max-pending-links", "-max-invoices"} {
+	for _, f := range []string{"-addr", "-fixtures", "-spec", "-cors-origins", "-public-url", "-log-format", "-quiet", "-strict", "-latency", "-journal-size", "-max-faults", "-max-pending-links", "-max-invoices", "-proxy", "-proxy-mode", "-proxy-roles", "-record", "-record-idle"} {
 		assert.Contains(t, stderr.String(), f)
 	}
 }
