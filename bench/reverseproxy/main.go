@@ -6,6 +6,7 @@ package main
 
 import (
 	"flag"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -35,6 +36,8 @@ func main() {
 			IdleConnTimeout:     90 * time.Second,
 			ForceAttemptHTTP2:   true,
 		},
+		// A client wrk drops at the end of a run is not worth a line.
+		ErrorLog: log.New(io.Discard, "", 0),
 	}
 	srv := &http.Server{Addr: *addr, Handler: rp, ReadHeaderTimeout: 5 * time.Second}
 	log.Fatal(srv.ListenAndServe())

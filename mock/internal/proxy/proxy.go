@@ -195,16 +195,19 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 		}
 	}
 	dst := w.Header()
+	head := r.Method == http.MethodHead // its Content-Length is the upstream's, of the GET
 	for k, vs := range resp.Header {
-		if hopByHop(k) || strings.HasPrefix(k, "Access-Control-") || k == "Content-Length" {
+		if hopByHop(k) || strings.HasPrefix(k, "Access-Control-") || (k == "Content-Length" && !head) {
 			continue
 		}
 		dst[k] = append(dst[k], vs...)
 	}
-	dst.Set("Content-Length", strconv.Itoa(len(answer)))
+	if !head && bodyAllowed(resp.StatusCode) {
+		dst.Set("Content-Length", strconv.Itoa(len(answer)))
+	}
 	dst.Set(ViolationsHeader, strconv.Itoa(len(found)))
 	w.WriteHeader(resp.StatusCode)
-	if r.Method != http.MethodHead {
+	if !head && bodyAllowed(resp.StatusCode) {
 		_, _ = w.Write(answer)
 	}
 	x.Status, x.Answer = resp.StatusCode, answer
@@ -361,6 +364,11 @@ func addForwarded(h http.Header, r *http.Request) {
 		proto = "https"
 	}
 	h.Set("X-Forwarded-Proto", proto)
+}
+
+// bodyAllowed reports whether an answer with status may have a body (RFC 9110: not 1xx, 204, 304).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
 }
 
 // bodyOrg is the org_id member of a JSON body, "" when there is none.
