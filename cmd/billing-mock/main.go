@@ -2,6 +2,10 @@
 //
 //	billing-mock [-addr 127.0.0.1:8080] [-fixtures FILE | -scenario NAME] [-spec FILE] [-cors-origins LIST]
 //	             [-public-url URL] [-log-format text|json] [-quiet] [-strict=true] [-version]
+//	billing-mock -proxy URL [-proxy-mode report|enforce] [-proxy-roles FILE] [-record DIR [-record-idle 30s]]
+//
+// With -proxy it is a validating proxy of the billing API at URL instead of the mock (package
+// mock, Options.Proxy): answers pass through, each request and answer validated per action.
 //
 // The listen address comes from -addr, else from the BILLING_MOCK_ADDR environment variable, else
 // it is 127.0.0.1:8080 (the container image sets BILLING_MOCK_ADDR=0.0.0.0:8080). It starts from the
