@@ -251,6 +251,14 @@ func TestProxyUpstreamFailures(t *testing.T) {
 	assert.Equal(t, "upstream_unreachable", r.code(t))
 	assert.EqualValues(t, 502, r.json(t)["status"])
 	assert.Equal(t, "0", r.header.Get("Contract-Violations"))
+	// A request violation that quotes the Authorization header, and no upstream to answer it:
+	// the token stays out of the report all the same.
+	r = send(t, http.MethodGet, ts.URL+describePath+"?action=getorganization&org_id=org_acme", "", "", map[string]string{"Authorization": "Basic tok_s3cr3t"})
+	require.Equal(t, http.StatusBadGateway, r.status, "%s", r.body)
+	assert.Equal(t, "1", r.header.Get("Contract-Violations"))
+	v := send(t, http.MethodGet, ts.URL+"/_mock/violations", "", "", nil)
+	assert.Contains(t, string(v.body), `"field":"Authorization"`)
+	assert.NotContains(t, string(v.body), "tok_s3cr3t")
 
 	release := make(chan struct{})
 	defer close(release)

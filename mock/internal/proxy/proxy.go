@@ -159,20 +159,18 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 	if x.Org == "" && len(raw) > 0 {
 		x.Org = bodyOrg(raw)
 	}
-	if api {
-		rec.RequestBody, rec.Org = raw, x.Org
-	}
-	action := x.Action
 	var op *contract.Operation
 	var found []session.Violation
+	authorization := r.Header.Get("Authorization")
 	if api {
-		rec.Action, rec.Org = action, x.Org
+		rec.RequestBody, rec.Org = raw, x.Org
 		var rerr error
-		op, rerr = h.Validator.Contract().Find(r.Method, r.URL.Path)
-		if rerr == nil {
+		if op, rerr = h.Validator.Contract().Find(r.Method, r.URL.Path); rerr == nil {
 			found = h.sideProblems("request", h.Validator.ValidateRequest(r.Context(), op, r, raw))
+			found = h.Redactor.Violations(found, authorization, x.Token)
 		}
 	}
+	action := x.Action
 	resp, answer, e := h.forward(r, raw)
 	if e != nil {
 		h.refuse(w, x, rec, e, found)
@@ -186,9 +184,8 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 		} else {
 			verr = h.Validator.ValidateResponse(r.Context(), op, in)
 		}
-		answerProblems := h.sideProblems("response", verr)
+		answerProblems := h.Redactor.Violations(h.sideProblems("response", verr), authorization, x.Token)
 		found = append(found, answerProblems...)
-		found = h.Redactor.Violations(found, r.Header.Get("Authorization"), x.Token)
 		if h.mode() == ModeEnforce && len(answerProblems) > 0 {
 			h.refuse(w, x, rec, violationError(resp.StatusCode, found), found)
 			return
