@@ -51,16 +51,16 @@ func (s *Server) newProxy(opts *Proxy, v *contract.Validator, dash *dashboard.Ha
 
 // proxyRouteTable is the route table of proxy mode: the proxy's own control paths (the
 // violations, the journal) and the dashboard, and the proxy for every other path.
+// TestProxyRoutes holds which paths stay local.
 func (s *Server) proxyRouteTable(ctl *control.Handler, dash *dashboard.Handler) []route {
-	const get, head, del = http.MethodGet, http.MethodHead, http.MethodDelete
-	forward := handler(s.proxy.Serve)
-	return []route{
+	const get, del = http.MethodGet, http.MethodDelete
+	routes := []route{
 		{path: proxy.ViolationsPath, on: on{get: s.proxy.ListViolations, del: s.proxy.ClearViolations}},
 		{path: "/_mock/requests", on: on{get: ctl.ListRequests}},
-		{path: "/_mock", on: on{get: dash.Page, head: dash.Page}},
-		{path: dashboard.Path + "{$}", on: on{get: dash.Page, head: dash.Page}},
-		{path: "/", other: forward},
+		{path: "/", other: s.proxy.Serve},
 	}
+	// The dashboard, its forms included, is the proxy's own (they act on its local state).
+	return append(routes, dashboardRoutes(dash)...)
 }
 
 // Close ends what a Server runs besides its handlers: in proxy mode with recording, it writes the

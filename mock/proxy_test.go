@@ -445,3 +445,46 @@ func TestProxyControlAnswersMatchControlAPI(t *testing.T) {
 		assert.NoError(t, err, "%s %s", call.method, call.target)
 	}
 }
+
+// TestProxyRoutes: in proxy mode the violations, the journal and the dashboard (its forms too)
+// are the proxy's own; every other path, the rest of the control API included, is forwarded.
+func TestProxyRoutes(t *testing.T) {
+	t.Parallel()
+	p := newProxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("X-Upstream", r.Method+" "+r.URL.RequestURI())
+		w.WriteHeader(http.StatusTeapot)
+	}), Proxy{}, Options{})
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, tt := range []struct {
+		method, target string
+		forwarded      bool
+	}{
+		{"GET", "/_mock/violations", false},
+		{"DELETE", "/_mock/violations", false},
+		{"GET", "/_mock/requests?limit=1", false},
+		{"GET", "/_mock/", false},
+		{"GET", "/_mock", false},
+		{"POST", "/_mock/dashboard/reset", false},
+		{"POST", "/_mock/requests", true},
+		{"GET", "/_mock/health", true},
+		{"POST", "/_mock/reset", true},
+		{"POST", "/_mock/checkouts/chk_1/complete", true},
+		{"GET", "/checkout/chk_1?session=s", true},
+		{"GET", describePath + "?action=getorganization&org_id=org_acme", true},
+		{"PATCH", describePath, true},
+		{"GET", "/favicon.ico", true},
+	} {
+		r, err := http.NewRequest(tt.method, p.proxy.URL+tt.target, nil)
+		require.NoError(t, err)
+		res, err := client.Do(r)
+		require.NoError(t, err)
+		res.Body.Close()
+		got := res.Header.Get("X-Upstream")
+		if tt.forwarded {
+			assert.Equal(t, tt.method+" "+tt.target, got, tt.target)
+			assert.Equal(t, http.StatusTeapot, res.StatusCode, tt.target)
+		} else {
+			assert.Empty(t, got, tt.target)
+		}
+	}
+}

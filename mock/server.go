@@ -153,7 +153,7 @@ func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *page
 		routes[i].on[op.Method] = routes[i].other
 	}
 	const get, head, post, put, del = http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodDelete
-	return append(routes, []route{
+	routes = append(routes, []route{
 		// The control API (controlapi.yaml).
 		{path: "/_mock/health", on: on{get: ctl.Health}},
 		{path: "/_mock/reset", on: on{post: ctl.Reset}},
@@ -169,17 +169,24 @@ func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *page
 		{path: "/_mock/checkouts/{id}/decline", on: on{post: ctl.DeclineLink(link.Payment)}},
 		{path: "/_mock/card-updates/{id}/complete", on: on{post: ctl.CompleteLink(link.CardUpdate)}},
 		{path: "/_mock/card-updates/{id}/decline", on: on{post: ctl.DeclineLink(link.CardUpdate)}},
-		// The dashboard.
+		// The hosted pages.
+		{path: link.Payment.Path + "{id}", on: on{get: pg.Checkout, head: pg.Checkout, post: pg.Submit(link.Payment)}},
+		{path: link.CardUpdate.Path + "{id}", on: on{get: pg.CardUpdate, head: pg.CardUpdate, post: pg.Submit(link.CardUpdate)}},
+	}...)
+	return append(routes, dashboardRoutes(dash)...)
+}
+
+// dashboardRoutes are the dashboard's page and its forms' targets.
+func dashboardRoutes(dash *dashboard.Handler) []route {
+	const get, head, post = http.MethodGet, http.MethodHead, http.MethodPost
+	return []route{
 		{path: "/_mock", on: on{get: dash.Page, head: dash.Page}},
 		{path: dashboard.Path + "{$}", on: on{get: dash.Page, head: dash.Page}},
 		{path: dashboard.ActionPath + "advance", on: on{post: dash.Advance}},
 		{path: dashboard.ActionPath + "scenario", on: on{post: dash.Scenario}},
 		{path: dashboard.ActionPath + "reset", on: on{post: dash.Reset}},
 		{path: dashboard.ActionPath + "faults/delete", on: on{post: dash.DeleteFaults}},
-		// The hosted pages.
-		{path: link.Payment.Path + "{id}", on: on{get: pg.Checkout, head: pg.Checkout, post: pg.Submit(link.Payment)}},
-		{path: link.CardUpdate.Path + "{id}", on: on{get: pg.CardUpdate, head: pg.CardUpdate, post: pg.Submit(link.CardUpdate)}},
-	}...)
+	}
 }
 
 // mount registers the route table on a ServeMux: one pattern per path and method, one for every
