@@ -1,6 +1,7 @@
 package recorder
 
 import (
+	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
 
 	"github.com/cloudplans/billing-mock/mock/internal/proxy"
 )
@@ -114,4 +116,28 @@ func TestIdleFlush(t *testing.T) {
 		_, err := os.Stat(filepath.Join(dir, "flow-0001.yaml"))
 		return err == nil
 	}, 5*time.Second, 10*time.Millisecond)
+}
+
+// FuzzPlainJSON: a body plainJSON accepts comes back from the scenario's YAML as the same JSON
+// (the runner sends the YAML value as JSON), so that a recorded body is the body sent.
+func FuzzPlainJSON(f *testing.F) {
+	for _, s := range []string{`{"org_id":"o","quantity":3}`, `{"a":{"b":[1,"x",null,true]}}`, `{"q":"3"}`, `{"n":-12}`, `{"s":"{{x}}"}`, `{"y":"yes","n":"2031-06"}`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		v, ok := plainJSON([]byte(raw))
+		if !ok {
+			return
+		}
+		out, err := yaml.Marshal(v)
+		require.NoError(t, err)
+		var back any
+		require.NoError(t, yaml.Unmarshal(out, &back))
+		var want any
+		require.NoError(t, json.Unmarshal([]byte(raw), &want))
+		gotJSON, err := json.Marshal(back)
+		require.NoError(t, err, "%s", out)
+		wantJSON, _ := json.Marshal(want)
+		assert.JSONEq(t, string(wantJSON), string(gotJSON), "yaml:\n%s", out)
+	})
 }
