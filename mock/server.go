@@ -9,7 +9,9 @@
 //
 // A Server is the route table and the middleware chain (this file); each surface is a handler of
 // its own package under internal/ (api, control, pages, dashboard), the sessions are
-// internal/session's, and the billing rules are package state's.
+// internal/session's, and the billing rules are package state's. With Options.Proxy the Server
+// is a validating proxy of another implementation instead (proxy.go, internal/proxy,
+// internal/recorder): the same middleware chain, and a route table that forwards.
 package mock
 
 import (
