@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -20,12 +19,16 @@ import (
 // DefaultExploreSteps is the number of steps Explore runs when ExploreOptions.Steps is 0.
 const DefaultExploreSteps = 2000
 
+// DefaultExploreParallel is the number of sequences run at once, each in its own session, against
+// a target that isolates sessions, when Options.Parallel is 0.
+const DefaultExploreParallel = 8
+
 // DefaultSequenceSteps bounds the steps of one explored sequence when
 // ExploreOptions.SequenceSteps is 0.
 const DefaultSequenceSteps = 30
 
 // ExploreOptions configure Explore: the run's Options (target, roles, hooks, timeout, parallel,
-// level) and the exploration's own.
+// level; Run, Scenarios, MinCoverage and RequireControl are not read) and the exploration's own.
 type ExploreOptions struct {
 	Options
 	// Steps is the number of steps to run, over all sequences (0: DefaultExploreSteps).
@@ -255,12 +258,12 @@ func (s *stepRunner) resetState(ctx context.Context) *Failure {
 // explore runs sequences until the step budget or the time is spent, or one diverges; the first
 // divergence (by sequence index, whatever ran in parallel) is shrunk.
 func (e *explorer) explore(ctx context.Context, start time.Time) ScenarioResult {
-	res := ScenarioResult{Name: "explore", File: "(explore -seed " + strconv.FormatUint(e.result.Seed, 10) + ")", Outcome: Passed}
+	res := ScenarioResult{Name: "explore", File: "explore", Outcome: Passed}
 	workers := 1
 	if e.isolated {
 		workers = e.opts.Parallel
 		if workers <= 0 {
-			workers = DefaultParallel
+			workers = DefaultExploreParallel
 		}
 	}
 	type job struct {
@@ -335,6 +338,8 @@ type outcome struct {
 	// model is the model after the last step run.
 	answers []stepAnswer
 	model   *model.Model
+	// start holds the ids of the invoices the sequence started with: the target's own.
+	start map[string]bool
 }
 
 // divergence is where a sequence diverged: after step index (its own answer, or the reads that

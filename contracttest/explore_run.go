@@ -18,6 +18,9 @@ import (
 // the target's.
 const observedMember = "contracttest-member"
 
+// endOfSequence names the reads of every organization at the end of a sequence.
+const endOfSequence = "(the state at the end of the sequence)"
+
 // lockstep runs one sequence against the target and the model, step by step.
 type lockstep struct {
 	*explorer
@@ -46,6 +49,12 @@ func (e *explorer) run(ctx context.Context, session string, seq []xstep) *outcom
 	}
 	x := &lockstep{explorer: e, s: s, m: model.New(seed, e.validator), l: newLedger(e.opts.ModelStrict, seed), out: out}
 	out.model = x.m
+	out.start = map[string]bool{}
+	for _, o := range seed.Organizations {
+		for _, inv := range o.Invoices {
+			out.start[inv.ID] = true
+		}
+	}
 	for i, st := range seq {
 		if ctx.Err() != nil {
 			return out
@@ -56,7 +65,7 @@ func (e *explorer) run(ctx context.Context, session string, seq []xstep) *outcom
 			return out
 		}
 	}
-	if d := x.observe(ctx, len(seq)-1, "(the state at the end of the sequence)", exploreOrgs[:3]); d != nil {
+	if d := x.observe(ctx, len(seq)-1, endOfSequence, exploreOrgs[:3], true); d != nil {
 		out.div = d
 	}
 	return out
@@ -77,8 +86,8 @@ func (x *lockstep) step(ctx context.Context, i int, st xstep) *divergence {
 	x.out.answers[i] = stepAnswer{status: want.Status, code: want.Code, performed: true, answer: want}
 	ans, err := x.s.client.do(ctx, o)
 	x.out.requests++
-	f := Failure{Curl: x.s.client.curl(o)}
 	if err != nil {
+		f := Failure{Curl: x.s.client.curl(o)}
 		f.add(x.runner, docsRule, fmt.Sprintf("the model answers %d, the target did not answer: %v", want.Status, err))
 		return &divergence{index: i, name: name, failure: f}
 	}
@@ -86,7 +95,7 @@ func (x *lockstep) step(ctx context.Context, i int, st xstep) *divergence {
 	org := x.s.vars[st.in.org]
 	x.l.compareAnswer(c, o.Query.Get("action"), org, want, ans)
 	if len(c.found) > 0 {
-		return x.diverged(i, name, f, c, o, ans, "", "")
+		return x.diverged(i, name, c, o, ans, "", "")
 	}
 	if want.Link != "" {
 		doc, _ := decodeJSON(ans.Body)
@@ -94,7 +103,7 @@ func (x *lockstep) step(ctx context.Context, i int, st xstep) *divergence {
 		x.s.vars[linkVar(i)] = fmt.Sprint(link)
 	}
 	if exploreActions[st.in.action].write && st.in.org != "unknown_org" {
-		return x.observe(ctx, i, name, []string{st.in.org})
+		return x.observe(ctx, i, name, []string{st.in.org}, want.Status == http.StatusOK)
 	}
 	return nil
 }
@@ -151,12 +160,14 @@ func (x *lockstep) stateStep(ctx context.Context, i int, st xstep, name string) 
 		f.Findings = append([]Finding{{Rule: docsRule, Message: f.Messages[0]}}, f.Findings...)
 		return &divergence{index: i, name: name, failure: *f}
 	}
-	return x.observe(ctx, i, name, orgs)
+	return x.observe(ctx, i, name, orgs, true)
 }
 
-// observe reads describe and history of organizations (their variables) on both sides, each as
-// its owner, and compares them: the reads after step i.
-func (x *lockstep) observe(ctx context.Context, i int, name string, orgs []string) *divergence {
+// observe reads describe and, with history, history of organizations (their variables) on both
+// sides, each as its owner, and compares them: the reads after step i. After a write the model
+// refused, describe alone is read: a change it should not have made that shows only in the
+// history shows in the next history read, at the latest at the end of the sequence.
+func (x *lockstep) observe(ctx context.Context, i int, name string, orgs []string, history bool) *divergence {
 	for _, v := range orgs {
 		org := x.s.vars[v]
 		d, h, err := x.m.View(org)
@@ -170,33 +181,42 @@ func (x *lockstep) observe(ctx context.Context, i int, name string, orgs []strin
 			{describeAction, model.Answer{Status: http.StatusOK, Describe: &d}},
 			{historyAction, model.Answer{Status: http.StatusOK, History: h}},
 		} {
+			if read.action == historyAction && !history {
+				continue
+			}
 			o, err := x.s.build(ownerRead(v, read.action))
 			if err != nil {
 				return setupDivergence(i, name, "explore: "+err.Error())
 			}
 			ans, err := x.s.client.do(ctx, o)
 			x.out.requests++
-			f := Failure{Curl: x.s.client.curl(o)}
 			if err != nil {
+				f := Failure{Curl: x.s.client.curl(o)}
 				f.add(x.runner, docsRule, fmt.Sprintf("the read of %s after the step did not answer: %v", org, err))
 				return &divergence{index: i, name: name, failure: f, observed: v, read: read.action}
 			}
 			c := &comparison{}
 			x.l.compareAnswer(c, read.action, org, read.want, ans)
 			if len(c.found) > 0 {
-				return x.diverged(i, name, f, c, o, ans, v, read.action)
+				return x.diverged(i, name, c, o, ans, v, read.action)
 			}
 		}
 	}
 	return nil
 }
 
-// diverged is the divergence of a compared answer.
-func (x *lockstep) diverged(i int, name string, f Failure, c *comparison, o *outgoing, ans *answer, observed, read string) *divergence {
+// diverged is the divergence of a compared answer: its findings, the diff, the curl command of
+// the request o that got it.
+func (x *lockstep) diverged(i int, name string, c *comparison, o *outgoing, ans *answer, observed, read string) *divergence {
+	f := Failure{Curl: x.s.client.curl(o)}
+	when := "after this step"
+	if i == len(x.out.seq)-1 && name == endOfSequence {
+		when = "at the end of the sequence"
+	}
 	for _, m := range c.found {
 		msg := m.msg
 		if observed != "" {
-			msg = fmt.Sprintf("after this step, %s of %s as its owner: %s", read, x.s.vars[observed], msg)
+			msg = fmt.Sprintf("%s, %s of %s as its owner: %s", when, read, x.s.vars[observed], msg)
 		}
 		f.add(x.runner, m.rule, msg)
 	}

@@ -43,7 +43,6 @@ type scenarioRequest struct {
 type scenarioExpect struct {
 	Status  int               `yaml:"status,omitempty"`
 	Body    any               `yaml:"body,omitempty"`
-	Len     map[string]string `yaml:"len,omitempty"`
 	Capture map[string]string `yaml:"capture,omitempty"`
 }
 
@@ -94,7 +93,7 @@ func (e *explorer) scenario(out *outcome, sequence int) string {
 			continue
 		}
 		step.Request = scenarioRequestOf(st.in.request())
-		step.Expect = e.expectation(ans.answer, st.in.org)
+		step.Expect = e.expectation(ans.answer, st.in.org, out.start)
 		if ans.answer.Link != "" {
 			step.Expect.Capture = map[string]string{linkVar(i): "/response"}
 		}
@@ -110,7 +109,7 @@ func (e *explorer) scenario(out *outcome, sequence int) string {
 			sc.Steps = append(sc.Steps, scenarioStep{
 				Name:    fmt.Sprintf("after step %d: %s of %s as its owner", d.index+1, d.read, d.observed),
 				Request: scenarioRequestOf(ownerRead(d.observed, d.read)),
-				Expect:  e.expectation(want, d.observed),
+				Expect:  e.expectation(want, d.observed, out.start),
 			})
 		}
 	}
@@ -130,8 +129,9 @@ func (e *explorer) scenario(out *outcome, sequence int) string {
 func (e *explorer) varValue(v string) string { return newVars(e.roles)[v] }
 
 // expectation is what a scenario step expects: the model's status, the error code of an error, the
-// subscription of a describe and the length of a history.
-func (e *explorer) expectation(want model.Answer, org string) *scenarioExpect {
+// subscription of a describe, and a history's invoices in order, each with its status and, when
+// it is one the sequence started with (or with -model-strict), its id.
+func (e *explorer) expectation(want model.Answer, org string, start map[string]bool) *scenarioExpect {
 	x := &scenarioExpect{Status: want.Status}
 	if want.Status == http.StatusOK {
 		x.Status = 0
@@ -153,9 +153,17 @@ func (e *explorer) expectation(want model.Answer, org string) *scenarioExpect {
 		}
 		x.Body = map[string]any{"response": map[string]any{"organization": map[string]any{"id": "{{" + org + "}}"}, "subscription": sub}}
 	case want.History != nil:
-		x.Len = map[string]string{"/billing_history": strconv.Itoa(len(want.History))}
+		list := make([]any, len(want.History))
+		for i, inv := range want.History {
+			m := map[string]any{"status": inv.Status}
+			if start[inv.ID] || e.opts.ModelStrict {
+				m["id"] = inv.ID
+			}
+			list[i] = m
+		}
+		x.Body = map[string]any{"billing_history": list}
 	}
-	if x.Status == 0 && x.Body == nil && x.Len == nil {
+	if x.Status == 0 && x.Body == nil {
 		x.Body = map[string]any{"status": http.StatusOK}
 	}
 	return x

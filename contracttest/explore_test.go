@@ -2,6 +2,8 @@ package contracttest
 
 import (
 	"context"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -19,13 +21,87 @@ func explore(t *testing.T, opts ExploreOptions) *Report {
 	return rep
 }
 
-// TestExploreMock: against the mock, exploration finds no divergence.
+// mockSteps is how many steps TestExploreMock runs against the mock: 20,000, in a few seconds; a
+// tenth of it under the race detector, which makes every step 5-10 times slower, so that make test
+// stays within its budget (the race run still checks the parallel sequences for races).
+func mockSteps() int {
+	if raceEnabled {
+		return 2000
+	}
+	return 20000
+}
+
+// TestExploreMock: against the mock, exploration with a fixed seed finds no divergence, with and
+// without -model-strict, and runs every step it was given.
 func TestExploreMock(t *testing.T) {
 	t.Parallel()
-	rep := explore(t, ExploreOptions{Options: Options{BaseURL: serve(t, newMock(t)), RunID: "explore-mock"}, Steps: 2000, Seed: 1})
-	out := text(t, rep)
-	if !rep.OK() || rep.Exploration.Divergences != 0 {
-		t.Fatalf("divergences against the mock:\n%s", out)
+	url := serve(t, newMock(t))
+	for _, strict := range []bool{false, true} {
+		steps := mockSteps()
+		if strict {
+			steps /= 4
+		}
+		rep := explore(t, ExploreOptions{Options: Options{BaseURL: url, RunID: "explore-mock-" + strconv.FormatBool(strict)}, Steps: steps, Seed: 1, ModelStrict: strict})
+		out := text(t, rep)
+		x := rep.Exploration
+		if !rep.OK() || x.Divergences != 0 {
+			t.Fatalf("divergences against the mock (strict %v):\n%s", strict, out)
+		}
+		if x.Steps != steps || x.ModelStart != "session seed" || x.Requests <= x.Steps {
+			t.Errorf("ran %d of %d steps (%d requests), model from the %s:\n%s", x.Steps, steps, x.Requests, x.ModelStart, out)
+		}
 	}
-	t.Log(out)
+}
+
+// TestExploreRepeatable: the same seed against the same target runs the same sequences (the
+// same counts of sequences, steps and requests, which follow from each step's answers), and
+// finds the same divergence, shrunk to the same scenario; another seed runs other sequences.
+func TestExploreRepeatable(t *testing.T) {
+	t.Parallel()
+	g1, g2 := &generator{seed: 42, maxLen: DefaultSequenceSteps}, &generator{seed: 42, maxLen: DefaultSequenceSteps}
+	other := &generator{seed: 43, maxLen: DefaultSequenceSteps}
+	for i := range 50 {
+		a, b := g1.sequence(i, 100), g2.sequence(i, 100)
+		if !slices.EqualFunc(a, b, sameStep) {
+			t.Fatalf("sequence %d differs between two generators of one seed", i)
+		}
+		if i == 0 && slices.EqualFunc(a, other.sequence(i, 100), sameStep) {
+			t.Errorf("seeds 42 and 43 make the same sequence 0")
+		}
+	}
+	url := serve(t, newMock(t))
+	run := func(seed uint64, id string) Exploration {
+		rep := explore(t, ExploreOptions{Options: Options{BaseURL: url, RunID: id}, Steps: 1000, Seed: seed})
+		return *rep.Exploration
+	}
+	a, b, c := run(5, "a"), run(5, "b"), run(6, "c")
+	if a.Sequences != b.Sequences || a.Requests != b.Requests || a.Steps != b.Steps {
+		t.Errorf("seed 5 twice: %+v, then %+v", a, b)
+	}
+	if a.Requests == c.Requests && a.Sequences == c.Sequences {
+		t.Errorf("seeds 5 and 6 ran alike: %+v, %+v", a, c)
+	}
+}
+
+func sameStep(a, b xstep) bool {
+	if (a.in == nil) != (b.in == nil) || (a.in != nil && *a.in != *b.in) {
+		return false
+	}
+	return a.op == b.op && a.linkFrom == b.linkFrom && a.paymentExp == b.paymentExp && a.by == b.by
+}
+
+// BenchmarkExplore measures exploration's speed against the mock in process (httptest): the
+// steps/s metric is what -explore-steps N costs.
+func BenchmarkExplore(b *testing.B) {
+	url := serve(b, newMock(b))
+	steps := 0
+	start := time.Now()
+	for i := 0; b.Loop(); i++ {
+		rep, err := Explore(context.Background(), ExploreOptions{Options: Options{BaseURL: url, RunID: "bench-" + strconv.Itoa(i), Parallel: 16}, Steps: 2000, Seed: 1})
+		if err != nil || !rep.OK() {
+			b.Fatalf("Explore: %v %v", err, rep.Errors)
+		}
+		steps += rep.Exploration.Steps
+	}
+	b.ReportMetric(float64(steps)/time.Since(start).Seconds(), "steps/s")
 }
