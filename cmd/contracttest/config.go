@@ -30,9 +30,9 @@ type settings struct {
 	explore     bool
 	exploreOpts contracttest.ExploreOptions
 	format      string
-	junit   string
-	verbose bool
-	version bool
+	junit       string
+	verbose     bool
+	version     bool
 }
 
 // setting is one value settable by flag, environment variable and config file (key).
