@@ -54,8 +54,8 @@ type Exploration struct {
 	Seed uint64 `json:"seed"`
 	// ModelStrict says whether amounts, dates and ids were compared.
 	ModelStrict bool `json:"model_strict"`
-	// ModelStart is where the model started: "session seed" (GET /_mock/state) or "observed"
-	// (describe and history of the roles' organizations).
+	// ModelStart is where the model started: "session seed" (GET /_mock/state) or "observed
+	// state" (describe and history of the roles' organizations).
 	ModelStart string `json:"model_start"`
 	// Sequences and Steps count what ran; Requests counts every request and state step sent,
 	// the reads that observe the state after a change included.
@@ -84,7 +84,8 @@ type Divergence struct {
 	ShrunkSteps int `json:"shrunk_steps"`
 	// Step names the diverging step of the shrunk sequence.
 	Step string `json:"step"`
-	// Scenario is the shrunk sequence as a scenario file of fixtures/contract.
+	// Scenario is the shrunk sequence as a scenario file of fixtures/contract; empty when the
+	// sequence could not start (Steps 0: the reset or the reads of the starting state failed).
 	Scenario string `json:"scenario"`
 }
 
@@ -211,7 +212,7 @@ func newExplorer(r *runner, opts ExploreOptions) *explorer {
 // prepare finds where the models start: the session seed of a target that serves it (the mock,
 // isolating sessions), else each sequence's observed state.
 func (e *explorer) prepare(ctx context.Context) error {
-	e.result.ModelStart = "observed"
+	e.result.ModelStart = "observed state"
 	if !e.isolated || e.caps[Reset] != "http" {
 		return nil
 	}
@@ -324,7 +325,11 @@ func (e *explorer) explore(ctx context.Context, start time.Time) ScenarioResult 
 	f.settle()
 	res.Outcome = Failed
 	res.Failures = []Failure{f}
-	e.result.Divergence = &Divergence{Sequence: firstIndex, Steps: first.div.index + 1, ShrunkSteps: len(shrunk.seq), Step: shrunk.div.name, Scenario: e.scenario(shrunk, firstIndex)}
+	e.result.Divergence = &Divergence{Sequence: firstIndex, Steps: first.div.index + 1, Step: shrunk.div.name}
+	if shrunk.div.index >= 0 { // else the state the sequence starts from could not be read or made
+		e.result.Divergence.ShrunkSteps = len(shrunk.seq)
+		e.result.Divergence.Scenario = e.scenario(shrunk, firstIndex)
+	}
 	return res
 }
 

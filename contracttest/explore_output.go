@@ -18,13 +18,16 @@ func writeExplorationText(b *strings.Builder, rep *Report) {
 	fmt.Fprintf(b, "%d steps in %d sequences, %d requests, %s\n", x.Steps, x.Sequences, x.Requests, rep.Duration.Round(1e6))
 	for _, sc := range rep.Scenarios {
 		for _, f := range sc.Failures {
-			if d := x.Divergence; d != nil {
+			switch d := x.Divergence; {
+			case d != nil && d.Steps > 0:
 				fmt.Fprintf(b, "DIVERGED in sequence %d after %d steps; shrunk to %d steps:\n", d.Sequence, d.Steps, d.ShrunkSteps)
+			case d != nil:
+				fmt.Fprintf(b, "DIVERGED in sequence %d before its first step:\n", d.Sequence)
 			}
 			writeFailure(b, f)
 		}
 	}
-	if d := x.Divergence; d != nil {
+	if d := x.Divergence; d != nil && d.Scenario != "" {
 		b.WriteString("\nthe shrunk sequence as a scenario (save it in fixtures/contract/):\n\n")
 		b.WriteString(d.Scenario)
 		b.WriteString("\n")
