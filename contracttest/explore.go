@@ -115,6 +115,13 @@ func Explore(ctx context.Context, opts ExploreOptions) (*Report, error) {
 	case opts.SequenceSteps < 0:
 		return fail(&UsageError{Err: errors.New("the steps of a sequence must be positive")})
 	}
+	if opts.Client == nil {
+		// Sequences run in parallel: keep a connection per worker, not net/http's default two.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = max(opts.Parallel, DefaultExploreParallel) + 1
+		opts.Client = &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		defer tr.CloseIdleConnections()
+	}
 	r, err := newBaseRunner(opts.Options)
 	if err != nil {
 		return fail(err)

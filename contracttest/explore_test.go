@@ -90,18 +90,50 @@ func sameStep(a, b xstep) bool {
 	return a.op == b.op && a.linkFrom == b.linkFrom && a.paymentExp == b.paymentExp && a.by == b.by
 }
 
-// BenchmarkExplore measures exploration's speed against the mock in process (httptest): the
-// steps/s metric is what -explore-steps N costs.
+// BenchmarkExplore measures exploration's speed against the mock in process (httptest), both
+// in one process: steps/s is what -explore-steps N costs in wall time on this machine, and
+// cpu-µs/step the CPU time one step costs the runner and the mock together (steady on a machine
+// that other work shares, where steps/s is not).
 func BenchmarkExplore(b *testing.B) {
 	url := serve(b, newMock(b))
 	steps := 0
 	start := time.Now()
+	cpu0, cpuOK := cpuTime()
 	for i := 0; b.Loop(); i++ {
-		rep, err := Explore(context.Background(), ExploreOptions{Options: Options{BaseURL: url, RunID: "bench-" + strconv.Itoa(i), Parallel: 16}, Steps: 2000, Seed: 1})
+		rep, err := Explore(context.Background(), ExploreOptions{Options: Options{BaseURL: url, RunID: "bench-" + strconv.Itoa(i)}, Steps: 2000, Seed: 1})
 		if err != nil || !rep.OK() {
 			b.Fatalf("Explore: %v %v", err, rep.Errors)
 		}
 		steps += rep.Exploration.Steps
 	}
 	b.ReportMetric(float64(steps)/time.Since(start).Seconds(), "steps/s")
+	if cpu1, ok := cpuTime(); ok && cpuOK {
+		b.ReportMetric(float64((cpu1-cpu0).Microseconds())/float64(steps), "cpu-µs/step")
+	}
+}
+
+// TestWithout: dropping steps drops the state steps whose link step goes, and renumbers the
+// links of the others.
+func TestWithout(t *testing.T) {
+	t.Parallel()
+	link := func() xstep { return xstep{in: &input{action: 2, role: roleOwner, org: "fresh_org", kind: inputValid, quantity: "2"}, linkFrom: -1} }
+	read := func() xstep { return xstep{in: &input{action: 0, role: roleOwner, org: "org", kind: inputValid}, linkFrom: -1} }
+	pay := func(from int) xstep { return xstep{op: ControlCompleteCheckout, linkFrom: from} }
+	seq := []xstep{read(), link(), pay(1), read(), link(), pay(4)}
+	cases := []struct {
+		name     string
+		from, to int
+		want     []xstep
+	}{
+		{"a read before the links", 0, 1, []xstep{link(), pay(0), read(), link(), pay(3)}},
+		{"the first link", 1, 2, []xstep{read(), read(), link(), pay(2)}},
+		{"the first payment", 2, 3, []xstep{read(), link(), read(), link(), pay(3)}},
+		{"the middle", 2, 5, []xstep{read(), link()}},
+		{"the end", 4, 6, []xstep{read(), link(), pay(1), read()}},
+	}
+	for _, c := range cases {
+		if got := without(seq, c.from, c.to); !slices.EqualFunc(got, c.want, sameStep) {
+			t.Errorf("%s: %d steps, want %d", c.name, len(got), len(c.want))
+		}
+	}
 }
