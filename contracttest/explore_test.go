@@ -116,8 +116,12 @@ func BenchmarkExplore(b *testing.B) {
 // links of the others.
 func TestWithout(t *testing.T) {
 	t.Parallel()
-	link := func() xstep { return xstep{in: &input{action: 2, role: roleOwner, org: "fresh_org", kind: inputValid, quantity: "2"}, linkFrom: -1} }
-	read := func() xstep { return xstep{in: &input{action: 0, role: roleOwner, org: "org", kind: inputValid}, linkFrom: -1} }
+	link := func() xstep {
+		return xstep{in: &input{action: 2, role: roleOwner, org: "fresh_org", kind: inputValid, quantity: "2"}, linkFrom: -1}
+	}
+	read := func() xstep {
+		return xstep{in: &input{action: 0, role: roleOwner, org: "org", kind: inputValid}, linkFrom: -1}
+	}
 	pay := func(from int) xstep { return xstep{op: ControlCompleteCheckout, linkFrom: from} }
 	seq := []xstep{read(), link(), pay(1), read(), link(), pay(4)}
 	cases := []struct {
