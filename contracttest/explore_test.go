@@ -71,7 +71,7 @@ func TestExploreRepeatable(t *testing.T) {
 	}
 	url := serve(t, newMock(t))
 	run := func(seed uint64, id string) Exploration {
-		rep := explore(t, ExploreOptions{Options: Options{BaseURL: url, RunID: id}, Steps: 1000, Seed: seed})
+		rep := explore(t, ExploreOptions{Options: Options{BaseURL: url, RunID: id}, Steps: 400, Seed: seed})
 		return *rep.Exploration
 	}
 	a, b, c := run(5, "a"), run(5, "b"), run(6, "c")
