@@ -92,8 +92,10 @@ type Divergence struct {
 // Explore runs random sequences of the six actions and the state steps the target offers against
 // opts.BaseURL, each step in lockstep with a reference model (the billing mock's rules, in
 // process), and stops at the first sequence whose target answers otherwise than the model; that
-// sequence is shrunk to a minimal one that still diverges and printed as a scenario. It returns an
-// error only when the exploration cannot run (a *UsageError, or ErrUnreachable), with the report.
+// sequence is shrunk to a minimal one that still diverges and printed as a scenario. A target
+// that does not isolate sessions needs the reset capability: every sequence starts with one. It
+// returns an error only when the exploration cannot run (a *UsageError, or ErrUnreachable), with
+// the report.
 // A divergence is a failed "explore" entry of Report.Scenarios; see Report.Exploration.
 func Explore(ctx context.Context, opts ExploreOptions) (*Report, error) {
 	start := time.Now()
@@ -135,6 +137,9 @@ func Explore(ctx context.Context, opts ExploreOptions) (*Report, error) {
 		if src, ok := r.caps[c]; ok {
 			rep.Capabilities = append(rep.Capabilities, CapabilitySource{Name: c, Source: src})
 		}
+	}
+	if _, reset := r.caps[Reset]; !r.isolated && !reset {
+		return fail(&UsageError{Err: errors.New("explore: the target keeps no sessions apart and the run has no reset: random sequences would change the roles' organizations for good (subscribe, cancel, change quantities); supply reset with -hook, Options.Hooks or the test-support protocol (FORMAT.md, \"Provider states\")")})
 	}
 	e := newExplorer(r, opts)
 	rep.Exploration = &e.result

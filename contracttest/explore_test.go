@@ -2,8 +2,11 @@ package contracttest
 
 import (
 	"context"
+	"errors"
+	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -139,5 +142,17 @@ func TestWithout(t *testing.T) {
 		if got := without(seq, c.from, c.to); !slices.EqualFunc(got, c.want, sameStep) {
 			t.Errorf("%s: %d steps, want %d", c.name, len(got), len(c.want))
 		}
+	}
+}
+
+// TestExploreNeedsResetOrSessions: against a target that keeps no sessions apart and offers no
+// reset, exploration refuses to start rather than change the roles' organizations for good.
+func TestExploreNeedsResetOrSessions(t *testing.T) {
+	t.Parallel()
+	url := serve(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { http.NotFound(w, r) }))
+	_, err := Explore(context.Background(), ExploreOptions{Options: Options{BaseURL: url}})
+	var usage *UsageError
+	if !errors.As(err, &usage) || !strings.Contains(err.Error(), "no reset") {
+		t.Fatalf("Explore: %v, want a usage error that asks for reset", err)
 	}
 }
