@@ -271,3 +271,25 @@ func TestDashboardEditsRefuseCrossOriginForms(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, r.status)
 	assert.Nil(t, c.subscription("org_acme"))
 }
+
+// TestDashboardRefusedFormKeepsWhatWasTyped: a refused form shows the values it sent, to be
+// corrected, while the rest of the page shows the state.
+func TestDashboardRefusedFormKeepsWhatWasTyped(t *testing.T) {
+	s := newTestServer(t, Options{})
+	c := tc{t: t, h: s, session: "typed"}
+	r := c.dashboardPost("/_mock/dashboard/invoices/add?session=typed", url.Values{"org": {"org_acme"}, "status": {"paid"}, "date": {"2026-11-01"}, "due_date": {"2026-10-01"}, "amount": {"12.50"}})
+	require.Equal(t, http.StatusBadRequest, r.status, "%s", r.body)
+	page := string(r.body)
+	assert.Regexp(t, `id="add-due-org_acme" name="due_date" type="date" value="2026-10-01"`, page)
+	assert.Regexp(t, `id="add-amount-org_acme" name="amount"[^>]* value="12.50"`, page)
+	assert.Contains(t, page, `id="add-status-org_acme" name="status"><option value="unpaid">unpaid</option><option value="paid" selected>paid</option>`)
+	assert.Regexp(t, `id="add-due-org_new" name="due_date" type="date" value="2026-11-01"`, page, "other forms show the state")
+
+	r = c.dashboardPost("/_mock/dashboard/subscription?session=typed", url.Values{"org": {"org_acme"}, "plan": {"enterprise"}, "quantity": {"0"}, "payment_exp": {"2031-02"}})
+	require.Equal(t, http.StatusBadRequest, r.status)
+	page = string(r.body)
+	assert.Contains(t, page, `name="quantity" type="number" min="1" max="10000" value="0"`)
+	assert.Contains(t, page, `<option value="enterprise" selected>enterprise</option>`)
+	assert.Contains(t, page, `value="2031-02"`)
+	assert.Equal(t, "pro", c.subscription("org_acme")["plan"])
+}

@@ -72,8 +72,9 @@ test('a due date before the invoice date is refused with the validator\'s messag
     assert.equal(await field.getAttribute('aria-invalid'), 'true');
     assert.equal(await page.locator(`#${await field.getAttribute('aria-describedby')}`).textContent(), message);
     assert.equal(await page.getByTestId('error').textContent(), `Not changed: ${message}`);
-    // The page shows the state as it is: unchanged.
-    assert.equal(await field.inputValue(), '2026-11-14');
+    // The field keeps what was typed, to be corrected; the state is as it was.
+    assert.equal(await field.inputValue(), '2026-10-01');
+    assert.equal(await row.locator('td.due').textContent(), '2026-11-14');
     const history = await billing(session, 'GET', 'history', 'list_billing', { org_id: 'org_acme' });
     assert.equal(history.body.billing_history[0].due_date, '2026-11-14');
   } finally {

@@ -46,6 +46,7 @@ type Handler struct {
 func New(sessions *session.Store, scenarios *scenario.Book, policy *cors.Policy, links link.Base) (*Handler, error) {
 	t, err := template.New("dashboard").Funcs(template.FuncMap{
 		"problem":          problemFor,
+		"entered":          entered,
 		"invoiceForm":      invoiceForm,
 		"subscriptionForm": subscriptionForm,
 		"addInvoiceForm":   addInvoiceForm,

@@ -29,9 +29,10 @@ import (
 const JournalActionPrefix = "dashboard."
 
 // problem is a refused edit: the form it came from, the field the message is about ("" for the
-// form as a whole), and the message.
+// form as a whole), the message, and the values the form sent (shown again, to be corrected).
 type problem struct {
 	Form, Field, Message string
+	Values               url.Values
 }
 
 // problemFor is the message of p when it is about field of form (field "" matches a problem of the
@@ -41,6 +42,17 @@ func problemFor(p *problem, form, field string) string {
 		return ""
 	}
 	return p.Message
+}
+
+// entered is the value a refused form sent for field, so that the page shows what was typed; the
+// current value otherwise.
+func entered(p *problem, form, field string, current any) string {
+	if p != nil && p.Form == form {
+		if v, ok := p.Values[field]; ok && len(v) > 0 {
+			return v[0]
+		}
+	}
+	return fmt.Sprint(current)
 }
 
 // The forms' keys, as problem.Form.
@@ -121,7 +133,7 @@ func (e *edit) refuseFixture(err error, withLine bool) {
 // refuse renders the dashboard with the message next to field, and journals the refusal.
 func (e *edit) refuse(status int, field, msg string) {
 	e.journal(status, msg)
-	e.h.renderProblem(e.w, e.r, e.sess, status, &problem{Form: e.form, Field: field, Message: msg})
+	e.h.renderProblem(e.w, e.r, e.sess, status, &problem{Form: e.form, Field: field, Message: msg, Values: e.r.PostForm})
 }
 
 // done journals the edit and sends the browser back to the dashboard (303).
@@ -253,7 +265,7 @@ func (h *Handler) ScenarioFile(w http.ResponseWriter, r *http.Request, rec *sess
 	q := r.URL.Query()
 	name, desc := q.Get("name"), strings.TrimSpace(q.Get("description"))
 	bad := func(field, msg string) {
-		h.renderProblem(w, r, sess, http.StatusBadRequest, &problem{Form: scenarioForm, Field: field, Message: msg})
+		h.renderProblem(w, r, sess, http.StatusBadRequest, &problem{Form: scenarioForm, Field: field, Message: msg, Values: q})
 	}
 	if !fixture.IsScenarioName(name) {
 		bad("name", fmt.Sprintf("a scenario name is 1 to 64 lower-case letters, digits and dashes, starting with a letter or digit, got %q", name))
