@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudplans/billing-mock/mock"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/snapshot"
 	"github.com/cloudplans/billing-mock/mock/state"
@@ -37,7 +38,7 @@ It refuses (exit 1, the reason on stderr, nothing on stdout) when the seed would
 answer that breaks the contract (the validator's message), an organization with more invoices than
 -max-invoices, a token that cannot read an organization, or a seed whose describe or history would
 answer differently (a status that depends on the day: give the service's today with -clock).
-Exit 2: a usage error.
+Exit 2: a usage error. A seed over 1 MiB loads with -fixtures only (PUT /_mock/state takes 1 MiB).
 
 Flags:
 `
@@ -117,6 +118,9 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	out, err := fixture.Marshal(seed)
 	if err != nil {
 		return &refusedError{err}
+	}
+	if len(out) > mock.MaxBodyBytes {
+		fmt.Fprintf(stderr, "billing-mock snapshot: the seed is %d bytes: load it with -fixtures (PUT /_mock/state takes at most %d)\n", len(out), mock.MaxBodyBytes)
 	}
 	_, err = stdout.Write(out)
 	return err
