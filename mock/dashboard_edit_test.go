@@ -5,8 +5,10 @@ import (
 	"html"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -292,4 +294,46 @@ func TestDashboardRefusedFormKeepsWhatWasTyped(t *testing.T) {
 	assert.Contains(t, page, `<option value="enterprise" selected>enterprise</option>`)
 	assert.Contains(t, page, `value="2031-02"`)
 	assert.Equal(t, "pro", c.subscription("org_acme")["plan"])
+}
+
+// FuzzDashboardEdits sends any form to each dashboard edit: never a 5xx, a refusal changes nothing,
+// and whatever an edit loads is a state that exports and loads back (an edit cannot make a state a
+// seed file could not hold).
+func FuzzDashboardEdits(f *testing.F) {
+	s, err := New(Options{})
+	if err != nil {
+		f.Fatal(err)
+	}
+	paths := []string{"invoice", "subscription", "cancel", "invoices/add"}
+	f.Add(uint8(0), "org=org_acme&invoice=inv_acme_0004&status=unpaid&due_date=2026-10-01")
+	f.Add(uint8(0), "org=org_acme&invoice=inv_acme_0001&status=paid&due_date=2026-07-29")
+	f.Add(uint8(1), "org=org_acme&plan=enterprise&quantity=7&payment_exp=2030-01")
+	f.Add(uint8(1), "org=org_acme&plan=pro&quantity=10001&payment_exp=2030-1")
+	f.Add(uint8(2), "org=org_acme")
+	f.Add(uint8(3), "org=org_new&status=unpaid&date=2026-11-01&due_date=2026-11-01&amount=-3.50")
+	f.Add(uint8(3), "org=org_new&status=paid&date=2026-02-30&due_date=x&amount=1e3")
+	f.Fuzz(func(t *testing.T, which uint8, form string) {
+		path := "/_mock/dashboard/" + paths[int(which)%len(paths)] + "?session=fuzz-control"
+		before := exportState(t, s)
+		r := httptest.NewRequest(http.MethodPost, "http://mock.test"+path, strings.NewReader(form))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, r)
+		switch {
+		case rec.Code >= 500:
+			t.Fatalf("%s %q: %d %s", path, form, rec.Code, rec.Body)
+		case rec.Code >= 400:
+			if exportState(t, s) != before {
+				t.Fatalf("%s %q refused with %d but changed the state", path, form, rec.Code)
+			}
+		case rec.Code == http.StatusSeeOther:
+			after := exportState(t, s)
+			if _, err := fixture.Parse("after", []byte(after)); err != nil {
+				t.Fatalf("%s %q loaded a state that does not load back: %v", path, form, err)
+			}
+		default:
+			t.Fatalf("%s %q: %d", path, form, rec.Code)
+		}
+		s.sessions.Reset("fuzz-control")
+	})
 }
