@@ -19,6 +19,7 @@
 //     seen without changing it);
 //   - each further token given becomes a role of its own: a member (tok_member_2, …) of the
 //     organizations it can read, or, when it can read none of them, an outsider (tok_outsider_2, …);
+//     a 403 or a 404 (a service that hides what a token may not see) means it cannot read one;
 //   - tok_outsider: a user with no access, always present.
 //
 // Tokens given never appear in the seed, only these role names.
@@ -212,8 +213,9 @@ func (r reader) org(ctx context.Context, id string, tokens []string, maxInvoices
 					return org{}, refuse("describe %s: %v", id, err)
 				}
 			}
-		case status == http.StatusForbidden && i > 0:
-			// this token is not a member of id
+		case (status == http.StatusForbidden || status == http.StatusNotFound) && i > 0:
+			// This token may not read id (token #1 could, so id exists: a service that hides the
+			// organizations a token may not see answers 404).
 		default:
 			return org{}, refuse("token #%d cannot read %s: describe answered %s", i+1, id, envelope(status, body))
 		}

@@ -263,3 +263,30 @@ func TestBadOptions(t *testing.T) {
 		assert.True(t, errors.As(err, &usage), "want an options error, got %v", err)
 	}
 }
+
+// TestHiddenOrganizations: a service that answers 404 to a token that may not see an organization
+// (rather than 403) makes that token an outsider too, since token #1 showed that it exists.
+func TestHiddenOrganizations(t *testing.T) {
+	t.Parallel()
+	seed, err := fixture.Default()
+	require.NoError(t, err)
+	hide := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("Authorization") == "Bearer tok_outsider" && r.URL.Query().Get("org_id") == "org_acme" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = io.WriteString(w, `{"status":404,"error":{"code":"org_not_found","message":"organization org_acme does not exist"}}`)
+				return
+			}
+			next.ServeHTTP(w, r)
+		})
+	}
+	out := take(t, snapshot.Options{BaseURL: serve(t, seed, hide), Tokens: []string{"tok_owner", "tok_outsider"}, Orgs: []string{"org_acme"}, Clock: seed.Clock})
+	got, err := fixture.Parse("snapshot", out)
+	require.NoError(t, err)
+	assert.Equal(t, []string{"usr_member"}, got.Organizations[0].Members)
+	assert.Contains(t, got.Users, fixture.User{ID: "usr_outsider_2", Token: "tok_outsider_2"})
+
+	_, err = snapshot.Take(context.Background(), snapshot.Options{BaseURL: serve(t, seed, hide), Tokens: []string{"tok_outsider"}, Orgs: []string{"org_acme"}})
+	assert.ErrorContains(t, err, "token #1 cannot read org_acme: describe answered 404 org_not_found", "token #1 must read it")
+}
