@@ -350,7 +350,15 @@ func TestProxyRedactsTokens(t *testing.T) {
 	v, vbody := p.violations(t)
 	j := send(t, http.MethodGet, p.proxy.URL+"/_mock/requests", "", "", nil)
 	dash := send(t, http.MethodGet, p.proxy.URL+"/_mock/", "", "", nil)
-	for what, out := range map[string]string{"violations": string(vbody), "journal": string(j.body), "log": logs.String(), "dashboard": string(dash.body)} {
+	// The dashboard's own panels show the local seed's tokens (its share commands); its
+	// violations section shows the traffic's.
+	section := string(dash.body)
+	if i := strings.Index(section, `data-testid="violations"`); i >= 0 {
+		section = section[i:]
+		section = section[:strings.Index(section, "</section>")]
+	}
+	assert.Contains(t, section, "&lt;redacted&gt;")
+	for what, out := range map[string]string{"violations": string(vbody), "journal": string(j.body), "log": logs.String(), "dashboard": section} {
 		assert.NotContains(t, out, secret, what)
 		assert.NotContains(t, out, "tok_owner", what)
 	}

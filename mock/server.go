@@ -188,6 +188,12 @@ func dashboardRoutes(dash *dashboard.Handler) []route {
 		{path: dashboard.ActionPath + "scenario", on: on{post: dash.Scenario}},
 		{path: dashboard.ActionPath + "reset", on: on{post: dash.Reset}},
 		{path: dashboard.ActionPath + "faults/delete", on: on{post: dash.DeleteFaults}},
+		{path: dashboard.ActionPath + "invoice", on: on{post: dash.EditInvoice}},
+		{path: dashboard.ActionPath + "invoices/add", on: on{post: dash.AddInvoice}},
+		{path: dashboard.ActionPath + "subscription", on: on{post: dash.EditSubscription}},
+		{path: dashboard.ActionPath + "cancel", on: on{post: dash.CancelSubscription}},
+		{path: dashboard.ActionPath + "state", on: on{post: dash.UploadState}},
+		{path: dashboard.ActionPath + "scenario-file", on: on{get: dash.ScenarioFile, head: dash.ScenarioFile}},
 	}
 }
 
