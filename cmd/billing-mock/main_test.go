@@ -196,7 +196,8 @@ func TestBannerDescribesTheSeed(t *testing.T) {
 	require.NoError(t, err)
 	var b bytes.Buffer
 	printBanner(&b, "http://127.0.0.1:8080", "default fixtures", def)
-	for _, want := range []string{"tok_owner", "owner of org_acme, org_new", "tok_member", "member of org_acme", "tok_outsider", "org_new        no subscription",
+	for _, want := range []string{"tok_owner", "owner of org_acme, org_new", "tok_member", "member of org_acme", "tok_outsider", "org_new        no subscription; 0 invoices",
+		"org_acme       plan pro, 3 instances; 4 invoices", "org_outsider   plan enterprise, 7 instances; 1 invoice\n",
 		"curl -H 'Authorization: Bearer tok_owner' 'http://127.0.0.1:8080/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'"} {
 		assert.Contains(t, b.String(), want)
 	}
@@ -207,6 +208,12 @@ func TestBannerDescribesTheSeed(t *testing.T) {
 	assert.Contains(t, b.String(), "Seed: qa.yaml")
 	assert.Contains(t, b.String(), "Bearer tok_qa' 'http://h/v1/organizations/billing/describe?action=getorganization&org_id=org_qa'")
 	assert.NotContains(t, b.String(), "tok_owner")
+	one, err := fixture.Parse("one.yaml", []byte("plans: [{id: p, unit_price: \"1.00\"}]\nusers: [{id: usr_qa, token: tok_qa}]\n"+
+		"organizations: [{id: org_qa, name: QA, owner: usr_qa, resources: 0, subscription: {plan: p, quantity: 1, payment_exp: \"2030-01\", renews_at: 2026-12-01T00:00:00Z}}]\n"))
+	require.NoError(t, err)
+	b.Reset()
+	printBanner(&b, "http://h", "one.yaml", one)
+	assert.Contains(t, b.String(), "org_qa         plan p, 1 instance; 0 invoices\n")
 }
 
 // TestMaxInvoicesFlag: -max-invoices reaches the sessions (an organization keeps that many of the

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudplans/billing-mock/internal/plural"
 	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/internal/body"
 	"github.com/cloudplans/billing-mock/mock/internal/cors"
@@ -44,7 +45,7 @@ type Handler struct {
 
 // New returns the dashboard's handler, its template parsed.
 func New(sessions *session.Store, scenarios *scenario.Book, policy *cors.Policy, links link.Base) (*Handler, error) {
-	t, err := template.New("dashboard").Parse(dashboardHTML)
+	t, err := template.New("dashboard").Funcs(template.FuncMap{"count": plural.Count}).Parse(dashboardHTML)
 	if err != nil {
 		return nil, fmt.Errorf("parse the dashboard's template: %w", err)
 	}
@@ -151,7 +152,7 @@ func (h *Handler) notice(r *http.Request) string {
 	switch q.Get("done") {
 	case "advance":
 		n, _ := strconv.Atoi(q.Get("renewals"))
-		return fmt.Sprintf("The clock moved forward: %d renewal invoice%s.", n, plural(n))
+		return "The clock moved forward: " + plural.Count(n, "renewal invoice") + "."
 	case "scenario":
 		if name := q.Get("scenario"); h.Scenarios.Known(name) {
 			return "Loaded the scenario " + name + "."
@@ -163,13 +164,6 @@ func (h *Handler) notice(r *http.Request) string {
 		return "Fault rules deleted."
 	}
 	return ""
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // dashboardURL is path with the session (when there is one) and extra in its query.

@@ -21,6 +21,7 @@ import (
 	"github.com/getkin/kin-openapi/openapi3"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/internal/plural"
 	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/internal/examples"
 	"github.com/cloudplans/billing-mock/mock/internal/link"
@@ -509,9 +510,9 @@ func constraints(s *openapi3.SchemaRef) string {
 	}
 	switch {
 	case v.MaxLength != nil:
-		parts = append(parts, fmt.Sprintf("%d to %d characters", v.MinLength, *v.MaxLength))
+		parts = append(parts, fmt.Sprintf("%d to %s", v.MinLength, plural.Count(int(*v.MaxLength), "character")))
 	case v.MinLength > 0:
-		parts = append(parts, fmt.Sprintf("at least %d characters", v.MinLength))
+		parts = append(parts, "at least "+plural.Count(int(v.MinLength), "character"))
 	}
 	if v.Format != "" {
 		parts = append(parts, "format "+v.Format)
