@@ -2,6 +2,13 @@
 GO        ?= go
 ADDR      ?= 127.0.0.1:8080
 FUZZTIME  ?= 5s
+# Go modules of this repository: the root, and the independent provider (its own module, so that
+# the mock's users do not inherit its SQLite driver).
+MODULES   := . examples/provider
+# The provider's SQLite driver is C translated to Go: under -race, checkptr's checks of its
+# pointer arithmetic cost about 30% of the CPU of the provider's broken-server table, and check
+# none of our code. The race detector still instruments the driver.
+RACEFLAGS := -race -gcflags='modernc.org/...=-d=checkptr=0'
 
 .PHONY: run build test race fuzz-short fuzz lint bench e2e contracttest image image-test npm npm-test clean
 
@@ -18,26 +25,26 @@ build: ## build both binaries into bin/
 	$(GO) build -o bin/billing-mock ./cmd/billing-mock
 	$(GO) build -o bin/contracttest ./cmd/contracttest
 
-test: ## vet, every test under the race detector, and a short run of each fuzz target
-	$(GO) vet ./...
-	$(GO) test -race -count=1 ./...
+test: ## vet, every test under the race detector (both modules), and a short run of each fuzz target
+	@set -e; for mod in $(MODULES); do echo "vet and test $$mod"; (cd $$mod && $(GO) vet ./... && $(GO) test $(RACEFLAGS) -count=1 ./...); done
 	$(MAKE) --no-print-directory fuzz-short
 
 # Each fuzz target for FUZZTIME; `make fuzz FUZZTIME=2m` for a longer hunt.
 fuzz-short fuzz:
-	@set -e; for pkg in $$($(GO) list ./...); do \
+	@set -e; for mod in $(MODULES); do ( cd $$mod; \
+	for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
 	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
 	      { $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
 	  done; \
-	done
+	done ); done
 
 # DIFF_BASE: the commit the breaking-change gate compares openapi.yaml with (default: the merge
 # base with origin/main, else the first commit; tools/lint/breaking.sh).
 lint: ## gofmt, go vet, Spectral + Redocly on the specs, generated TypeScript types under tsc --strict, the breaking-change gate (contracttest diff)
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt would change:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
-	$(GO) vet ./...
+	@set -e; for mod in $(MODULES); do (cd $$mod && $(GO) vet ./...); done
 	bash tools/lint/lint.sh
 
 e2e: ## browser tests in Debian's chromium (playwright-core, node --test): the mock on a free loopback port, a cross-origin app, the hosted pages, the dashboard
