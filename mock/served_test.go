@@ -1,6 +1,7 @@
 package mock
 
 import (
+	"context"
 	"encoding/json"
 	"html"
 	"net/http"
@@ -25,6 +26,8 @@ func TestSpecServed(t *testing.T) {
 	c := tc{t: t, h: newTestServer(t, Options{})}
 	embedded, err := contract.Embedded()
 	require.NoError(t, err)
+	control, err := contract.Load(billingmock.ControlAPI())
+	require.NoError(t, err)
 	want, err := json.Marshal(embedded.Document())
 	require.NoError(t, err)
 	for _, tt := range []struct{ path, contentType string }{
@@ -44,7 +47,12 @@ func TestSpecServed(t *testing.T) {
 			assert.JSONEq(t, string(want), string(got), "the served document is the one the mock validates with")
 			if tt.path == "/openapi.yaml" {
 				assert.Equal(t, string(billingmock.OpenAPI()), string(r.body), "as written")
+			} else {
+				assert.NoError(t, control.ValidateResponse(context.Background(), contract.Response{
+					Method: http.MethodGet, Path: tt.path, Status: r.status, Header: r.header, Body: r.body}), "the answer controlapi.yaml documents")
 			}
+			revalidate := c.do(req{method: http.MethodGet, target: tt.path, headers: map[string]string{"If-None-Match": r.header.Get("ETag")}})
+			assert.Equal(t, http.StatusNotModified, revalidate.status)
 
 			head := c.do(req{method: http.MethodHead, target: tt.path})
 			assert.Equal(t, http.StatusOK, head.status)

@@ -295,5 +295,5 @@ func printBanner(w io.Writer, base, seedName string, seed *fixture.Seed) {
 		}
 		fmt.Fprintf(w, "\nTry:\n  curl -H 'Authorization: Bearer %s' '%s/v1/organizations/billing/describe?action=getorganization&org_id=%s'\n", u.Token, base, o.ID)
 	}
-	fmt.Fprintf(w, "\nControl API: %s/_mock/health   Dashboard: %s/_mock/   (README.md)\n", base, base)
+	fmt.Fprintf(w, "\nControl API: %s/_mock/health   Dashboard: %s/_mock/   API reference: %s/_mock/docs   (README.md)\n", base, base, base)
 }

@@ -198,7 +198,8 @@ func TestBannerDescribesTheSeed(t *testing.T) {
 	printBanner(&b, "http://127.0.0.1:8080", "default fixtures", def)
 	for _, want := range []string{"tok_owner", "owner of org_acme, org_new", "tok_member", "member of org_acme", "tok_outsider", "org_new        no subscription; 0 invoices",
 		"org_acme       plan pro, 3 instances; 4 invoices", "org_outsider   plan enterprise, 7 instances; 1 invoice\n",
-		"curl -H 'Authorization: Bearer tok_owner' 'http://127.0.0.1:8080/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'"} {
+		"curl -H 'Authorization: Bearer tok_owner' 'http://127.0.0.1:8080/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'",
+		"API reference: http://127.0.0.1:8080/_mock/docs"} {
 		assert.Contains(t, b.String(), want)
 	}
 	qa, err := fixture.Parse("qa.yaml", []byte("plans: [{id: p, unit_price: \"1.00\"}]\nusers: [{id: usr_qa, token: tok_qa}]\norganizations: [{id: org_qa, name: QA, owner: usr_qa, resources: 0}]\n"))
