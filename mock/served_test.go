@@ -53,6 +53,10 @@ func TestSpecServed(t *testing.T) {
 			}
 			revalidate := c.do(req{method: http.MethodGet, target: tt.path, headers: map[string]string{"If-None-Match": r.header.Get("ETag")}})
 			assert.Equal(t, http.StatusNotModified, revalidate.status)
+			long := c.do(req{method: http.MethodGet, target: tt.path + "?q=" + strings.Repeat("x", MaxURLBytes)})
+			assert.Equal(t, http.StatusRequestURITooLong, long.status)
+			assert.NoError(t, control.ValidateResponse(context.Background(), contract.Response{
+				Method: http.MethodGet, Path: tt.path, Status: long.status, Header: long.header, Body: long.body}), "the 414 controlapi.yaml documents")
 
 			head := c.do(req{method: http.MethodHead, target: tt.path})
 			assert.Equal(t, http.StatusOK, head.status)

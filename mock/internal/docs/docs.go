@@ -56,11 +56,7 @@ func New(c *contract.Contract, book *examples.Book, tokens []string, links link.
 	if err != nil {
 		return nil, fmt.Errorf("parse the docs page's template: %w", err)
 	}
-	ref, err := build(c, book, tokens)
-	if err != nil {
-		return nil, fmt.Errorf("docs page: %w", err)
-	}
-	return &Handler{Links: links, page: ref, tmpl: t}, nil
+	return &Handler{Links: links, page: build(c, book, tokens), tmpl: t}, nil
 }
 
 // reference is the page: the contract as it documents itself, and the forms' defaults.
@@ -163,7 +159,7 @@ func (h *Handler) Script(w http.ResponseWriter, r *http.Request, _ *session.Reco
 }
 
 // build reads the contract into the page's content.
-func build(c *contract.Contract, book *examples.Book, tokens []string) (reference, error) {
+func build(c *contract.Contract, book *examples.Book, tokens []string) reference {
 	doc := c.Document()
 	ref := reference{Tokens: tokens}
 	if doc.Info != nil {
@@ -184,10 +180,7 @@ func build(c *contract.Contract, book *examples.Book, tokens []string) (referenc
 		def := op.Definition()
 		o := operation{ID: op.ID, Method: op.Method, Path: op.Path, Summary: def.Summary, Description: markdown(def.Description)}
 		for _, name := range actionOrder(op) {
-			a, err := buildAction(op, book, name)
-			if err != nil {
-				return ref, err
-			}
+			a := buildAction(op, book, name)
 			for _, an := range a.Answers {
 				if an.Status < 400 {
 					continue
@@ -210,7 +203,7 @@ func build(c *contract.Contract, book *examples.Book, tokens []string) (referenc
 	for _, status := range sortedKeys(errs) {
 		ref.Errors = append(ref.Errors, *errs[status])
 	}
-	return ref, nil
+	return ref
 }
 
 // actionParameter is the schema of an operation's action query parameter: the parameter's own,
@@ -251,7 +244,7 @@ func actionOrder(op *contract.Operation) []string {
 }
 
 // buildAction documents one action of op.
-func buildAction(op *contract.Operation, book *examples.Book, name string) (action, error) {
+func buildAction(op *contract.Operation, book *examples.Book, name string) action {
 	def := op.Definition()
 	a := action{Name: name, Method: op.Method, Path: op.Path, Statuses: op.Statuses(name)}
 	texts := []string{def.Description}
@@ -315,7 +308,7 @@ func buildAction(op *contract.Operation, book *examples.Book, name string) (acti
 	}
 	a.Decisions = decisionsIn(nil, texts...)
 	slices.SortFunc(a.Decisions, func(x, y string) int { return decisionNumber(x) - decisionNumber(y) })
-	return a, nil
+	return a
 }
 
 func decisionNumber(d string) int {
