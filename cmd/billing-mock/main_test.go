@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	billingmock "github.com/cloudplans/billing-mock"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
@@ -295,4 +296,32 @@ func TestVersionFlag(t *testing.T) {
 	var stdout bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-version", "-addr", "256.0.0.1:1"}, &stdout, io.Discard))
 	assert.Regexp(t, `^billing-mock \S+ \(go1\.[^,]+, [a-z0-9]+/[a-z0-9]+(, [^)]*)?\)\n$`, stdout.String())
+}
+
+// TestSpecFlagIsServed: the -spec file is the contract served at /openapi.yaml (as written) and
+// /openapi.json, and the one the reference page shows.
+func TestSpecFlagIsServed(t *testing.T) {
+	t.Parallel()
+	text := strings.Replace(string(billingmock.OpenAPI()), "version: 1.0.0", "version: 1.1.0-local", 1)
+	file := filepath.Join(t.TempDir(), "edited.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
+	base, _, stop := start(t, "-spec", file, "-quiet")
+	defer stop()
+	get := func(path string) (string, string) {
+		res, err := http.Get(base + path)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		return res.Header.Get("Content-Type"), string(body)
+	}
+	ct, body := get("/openapi.yaml")
+	assert.Equal(t, "application/yaml", ct)
+	assert.Equal(t, text, body)
+	ct, body = get("/openapi.json")
+	assert.Equal(t, "application/json", ct)
+	assert.Contains(t, body, `"version": "1.1.0-local"`)
+	_, body = get("/_mock/docs")
+	assert.Contains(t, body, "version 1.1.0-local")
 }
