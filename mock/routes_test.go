@@ -29,6 +29,7 @@ var routeProbePaths = []string{
 	"/_mock/checkouts/chk_x/decline", "/_mock/checkouts//complete", "/_mock/checkouts/chk_x",
 	"/_mock/card-updates/crd_x/complete", "/_mock/card-updates/crd_x/decline",
 	"/_mock/card-updates/crd_x/cancel", "/_mock/dashboard/advance", "/_mock/dashboard/scenario",
+	"/_mock/dashboard/invoice", "/_mock/dashboard/scenario-file",
 	"/_mock/dashboard/reset", "/_mock/dashboard/faults/delete", "/_mock/dashboard/", "/_mock/nope",
 	"/checkout/chk_x", "/checkout/chk_x/", "/checkout/", "/checkout", "/update-card/crd_x",
 	"/update-card/", "/favicon.ico", "/../../etc/passwd", "/a/./b/../c?q=1&r=2",

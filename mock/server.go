@@ -178,6 +178,12 @@ func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *page
 		{path: dashboard.ActionPath + "scenario", on: on{post: dash.Scenario}},
 		{path: dashboard.ActionPath + "reset", on: on{post: dash.Reset}},
 		{path: dashboard.ActionPath + "faults/delete", on: on{post: dash.DeleteFaults}},
+		{path: dashboard.ActionPath + "invoice", on: on{post: dash.EditInvoice}},
+		{path: dashboard.ActionPath + "invoices/add", on: on{post: dash.AddInvoice}},
+		{path: dashboard.ActionPath + "subscription", on: on{post: dash.EditSubscription}},
+		{path: dashboard.ActionPath + "cancel", on: on{post: dash.CancelSubscription}},
+		{path: dashboard.ActionPath + "state", on: on{post: dash.UploadState}},
+		{path: dashboard.ActionPath + "scenario-file", on: on{get: dash.ScenarioFile, head: dash.ScenarioFile}},
 		// The contract the mock validates with, and its reference page; / leads to the dashboard.
 		{path: spec.YAMLPath, on: on{get: served.YAML, head: served.YAML}},
 		{path: spec.JSONPath, on: on{get: served.JSON, head: served.JSON}},

@@ -2,10 +2,14 @@
 //
 //	billing-mock [-addr 127.0.0.1:8080] [-fixtures FILE | -scenario NAME] [-spec FILE] [-cors-origins LIST]
 //	             [-public-url URL] [-log-format text|json] [-quiet] [-strict=true] [-version]
+//	billing-mock snapshot -base-url URL -token T [-token T2 ...] -org ORG [-org ORG2 ...] [-clock TIME] > state.yaml
 //
 // The listen address comes from -addr, else from the BILLING_MOCK_ADDR environment variable, else
 // it is 127.0.0.1:8080 (the container image sets BILLING_MOCK_ADDR=0.0.0.0:8080). It starts from the
 // seed every time (no state on disk) and stops cleanly on SIGINT or SIGTERM.
+//
+// billing-mock snapshot reads organizations through the public billing API of a running service
+// and writes them as a seed (package mock/snapshot); it exits 1 when it refuses, 2 on a usage error.
 package main
 
 import (
@@ -58,6 +62,9 @@ func main() {
 			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "billing-mock:", err)
+		if refused := (*refusedError)(nil); errors.As(err, &refused) {
+			os.Exit(1)
+		}
 		os.Exit(2)
 	}
 }
@@ -122,7 +129,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.IntVar(&c.validationCache, "validation-cache", mock.DefaultValidationCache, "valid verdicts of request and answer validation remembered, keyed by every input of the validation (0: off)")
 	fs.StringVar(&c.latency, "latency", "", "delay every billing API answer and hosted page: a duration (250ms) or a range (100ms-800ms)")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n\nServes a stateful mock of the Cloud Plans billing API.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n       billing-mock snapshot -base-url URL -token T -org ORG [-org ORG2 ...] > state.yaml  (billing-mock snapshot -h)\n\nServes a stateful mock of the Cloud Plans billing API.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -151,8 +158,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 // runEnv parses flags (getenv is the environment), builds the mock, serves until ctx ends, then
-// shuts down within 3 s.
+// shuts down within 3 s; "snapshot" as the first argument runs that subcommand instead.
 func runEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "snapshot" {
+		return runSnapshot(ctx, args[1:], stdout, stderr)
+	}
 	c, err := parseFlags(args, getenv, stderr)
 	if err != nil {
 		return err

@@ -23,7 +23,7 @@ test('on a 375 px screen the invoices\' status column is not cut off', { timeout
   try {
     await page.setViewportSize(PHONE);
     await page.goto(`${MOCK}/_mock/?session=${session}`);
-    const cells = await page.locator('table[data-testid="invoices"] tbody td:last-child').evaluateAll((tds) => tds.map((td) => {
+    const cells = await page.locator('table[data-testid="invoices"] tbody td.status').evaluateAll((tds) => tds.map((td) => {
       const cell = td.getBoundingClientRect();
       const box = td.closest('.scroll').getBoundingClientRect();
       return { text: td.textContent.trim(), right: cell.right, boxRight: box.right, viewport: window.innerWidth };

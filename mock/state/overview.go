@@ -1,6 +1,7 @@
 package state
 
 import (
+	"slices"
 	"time"
 
 	"github.com/cloudplans/billing-mock/mock/fixture"
@@ -13,6 +14,9 @@ import (
 type Overview struct {
 	// Now is the billing clock; NextPeriod, the end of a billing period that starts now.
 	Now, NextPeriod time.Time
+	// Plans are the plans a subscription may have; Users, who calls the API with which token.
+	Plans []fixture.Plan
+	Users []fixture.User
 	// Orgs are the organizations, in the order the state was loaded with.
 	Orgs        []OrgView
 	Checkouts   []LinkView[fixture.Checkout]
@@ -52,7 +56,7 @@ func (s *State) Overview() Overview {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	today := dayOf(s.now)
-	v := Overview{Now: s.now, NextPeriod: PeriodAfter(s.now)}
+	v := Overview{Now: s.now, NextPeriod: PeriodAfter(s.now), Plans: slices.Clone(s.plans), Users: slices.Clone(s.users)}
 	for _, id := range s.orgOrder {
 		o := s.orgs[id]
 		ov := OrgView{Org: o.Organization}

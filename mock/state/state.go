@@ -372,7 +372,7 @@ func (s *State) Cancel(user, orgID string) error {
 	for id, c := range s.cardUpdates {
 		if c.Org == orgID {
 			delete(s.cardUpdates, id)
-			s.closed[id] = "closed when the subscription was canceled"
+			s.closed[id] = canceledReason
 		}
 	}
 	return nil
@@ -693,16 +693,12 @@ func invoiceIDPrefix(orgID string) string {
 
 // invoice is the made invoice as a fixture invoice; prefix is invoiceIDPrefix of its organization.
 func (m madeInvoice) invoice(prefix string) fixture.Invoice {
-	num := strconv.FormatUint(uint64(m.num), 10)
-	if pad := 4 - len(num); pad > 0 {
-		num = strings.Repeat("0", pad) + num
-	}
 	status := "unpaid"
 	if m.paid {
 		status = "paid"
 	}
 	date := m.date.String()
-	return fixture.Invoice{ID: prefix + num, Status: status, Date: date, DueDate: date, Amount: FormatCents(m.cents)}
+	return fixture.Invoice{ID: madeInvoiceID(prefix, m.num), Status: status, Date: date, DueDate: date, Amount: FormatCents(m.cents)}
 }
 
 // invoices returns every invoice of the organization, oldest first: those it was loaded with, then

@@ -6,9 +6,11 @@ package answer
 
 import (
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
 )
 
@@ -43,6 +45,17 @@ type Describe struct {
 	} `json:"response"`
 }
 
+// DescribeOf is describe's 200 answer for d.
+func DescribeOf(d state.Description) Describe {
+	out := Describe{Status: http.StatusOK}
+	out.Response.Organization = Organization{Resources: d.Org.Resources, Name: d.Org.Name, ID: d.Org.ID, Owner: d.Org.Owner}
+	if d.Subscription != nil {
+		sub := SubscriptionOf(*d.Subscription)
+		out.Response.Subscription = &sub
+	}
+	return out
+}
+
 // Invoice is one invoice of the billing history.
 type Invoice struct {
 	Status       string `json:"status"`
@@ -57,6 +70,15 @@ type Invoice struct {
 type History struct {
 	Status         int       `json:"status"`
 	BillingHistory []Invoice `json:"billing_history"`
+}
+
+// HistoryOf is history's 200 answer for the invoices of organization orgID, in the order given.
+func HistoryOf(orgID string, invoices []fixture.Invoice) History {
+	out := History{Status: http.StatusOK, BillingHistory: make([]Invoice, len(invoices))}
+	for i, inv := range invoices {
+		out.BillingHistory[i] = Invoice{Status: inv.Status, ID: inv.ID, Organization: orgID, Date: inv.Date, DueDate: inv.DueDate, Amount: inv.Amount}
+	}
+	return out
 }
 
 // Link is the 200 answer of getpaymentlink and getupdatecardlink.

@@ -326,13 +326,7 @@ func (h *Handler) describe(c call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := answer.Describe{Status: http.StatusOK}
-	out.Response.Organization = answer.Organization{Resources: d.Org.Resources, Name: d.Org.Name, ID: d.Org.ID, Owner: d.Org.Owner}
-	if d.Subscription != nil {
-		sub := answer.SubscriptionOf(*d.Subscription)
-		out.Response.Subscription = &sub
-	}
-	return out, nil
+	return answer.DescribeOf(d), nil
 }
 
 func (h *Handler) history(c call) (any, error) {
@@ -340,11 +334,7 @@ func (h *Handler) history(c call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := answer.History{Status: http.StatusOK, BillingHistory: make([]answer.Invoice, len(invoices))}
-	for i, inv := range invoices {
-		out.BillingHistory[i] = answer.Invoice{Status: inv.Status, ID: inv.ID, Organization: c.org, Date: inv.Date, DueDate: inv.DueDate, Amount: inv.Amount}
-	}
-	return out, nil
+	return answer.HistoryOf(c.org, invoices), nil
 }
 
 func (h *Handler) paymentLink(c call) (any, error) {

@@ -2,7 +2,6 @@ package control
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -75,30 +74,12 @@ func (h *Handler) ImportState(w http.ResponseWriter, r *http.Request, rec *sessi
 		writer.Error(w, e)
 		return
 	}
-	seed, err := fixture.Parse("state", raw)
+	seed, err := h.Sessions.Import(sess.ID(), raw)
 	if err != nil {
-		writer.Error(w, invalidFixture(err))
+		writer.Error(w, session.InvalidFixture(err))
 		return
 	}
-	h.Sessions.Replace(sess.ID(), seed)
 	reply(w, stateLoaded(seed, ""))
-}
-
-// invalidFixture is the 400 of a refused state file: "line 14: organizations[0].subscription.
-// quantity: must be an integer from 1 to 10000, got 0".
-func invalidFixture(err error) *errcode.Error {
-	msg := err.Error()
-	var fe *fixture.Error
-	if errors.As(err, &fe) {
-		msg = fe.Msg
-		if fe.Field != "" {
-			msg = fe.Field + ": " + msg
-		}
-		if fe.Line > 0 {
-			msg = fmt.Sprintf("line %d: %s", fe.Line, msg)
-		}
-	}
-	return errcode.New(errcode.InvalidFixture, "the state was not loaded: "+msg)
 }
 
 type scenarioJSON struct {

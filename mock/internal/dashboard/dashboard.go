@@ -45,7 +45,14 @@ type Handler struct {
 
 // New returns the dashboard's handler, its template parsed.
 func New(sessions *session.Store, scenarios *scenario.Book, policy *cors.Policy, links link.Base) (*Handler, error) {
-	t, err := template.New("dashboard").Funcs(template.FuncMap{"count": plural.Count}).Parse(dashboardHTML)
+	t, err := template.New("dashboard").Funcs(template.FuncMap{
+		"count":            plural.Count,
+		"problem":          problemFor,
+		"entered":          entered,
+		"invoiceForm":      invoiceForm,
+		"subscriptionForm": subscriptionForm,
+		"addInvoiceForm":   addInvoiceForm,
+	}).Parse(dashboardHTML)
 	if err != nil {
 		return nil, fmt.Errorf("parse the dashboard's template: %w", err)
 	}
@@ -53,8 +60,9 @@ func New(sessions *session.Store, scenarios *scenario.Book, policy *cors.Policy,
 }
 
 const (
-	// Path is where the dashboard is; its forms post to ActionPath plus advance, scenario, reset
-	// and faults/delete.
+	// Path is where the dashboard is; its forms post to ActionPath plus advance, scenario, reset,
+	// faults/delete, the edits (invoice, subscription, cancel, invoices/add, state), and get
+	// ActionPath plus scenario-file.
 	Path       = "/_mock/"
 	ActionPath = "/_mock/dashboard/"
 	// journalShown is how many recent requests the dashboard shows.
@@ -83,12 +91,21 @@ type dashView struct {
 	Error       string
 	// The forms' targets, carrying the session.
 	AdvanceURL, ScenarioURL, ResetURL, FaultsURL, RefreshURL string
-	Periods                                                  []dashChoice
-	Scenarios                                                []dashChoice
-	Orgs                                                     []dashOrg
-	Links                                                    []dashLink
-	Faults                                                   []dashFault
-	Requests                                                 []dashRequest
+	InvoiceURL, SubscriptionURL, CancelURL, AddInvoiceURL    string
+	UploadURL, ExportURL, ExportName, ScenarioFileURL        string
+	// Problem is a refused edit, shown next to its field.
+	Problem *problem
+	// Share are the commands that reproduce the session elsewhere.
+	Share []string
+	// Plans are the plans a subscription may have; Today is the clock's date (a new invoice's).
+	Plans     []string
+	Today     string
+	Periods   []dashChoice
+	Scenarios []dashChoice
+	Orgs      []dashOrg
+	Links     []dashLink
+	Faults    []dashFault
+	Requests  []dashRequest
 }
 
 type dashOrg struct {
@@ -145,6 +162,12 @@ func (h *Handler) Page(w http.ResponseWriter, r *http.Request, rec *session.Reco
 	h.render(w, r, sess, true, http.StatusOK, h.notice(r), "")
 }
 
+// renderProblem renders the dashboard of sess with a refused edit: its message on top and next to
+// its field.
+func (h *Handler) renderProblem(w http.ResponseWriter, r *http.Request, sess *session.Session, status int, p *problem) {
+	h.renderView(w, r, sess, true, status, "", "Not changed: "+p.Message, p)
+}
+
 // notice says what the last form did; it is made from known values only, never from
 // text in the URL.
 func (h *Handler) notice(r *http.Request) string {
@@ -162,8 +185,19 @@ func (h *Handler) notice(r *http.Request) string {
 		return "The session is back to the seed; its fault rules and journal are cleared."
 	case "faults":
 		return "Fault rules deleted."
+	case "edit":
+		return editNotices[q.Get("what")]
 	}
 	return ""
+}
+
+// editNotices say what an edit did, by the what of its redirect.
+var editNotices = map[string]string{
+	"invoice":       "Saved the invoice.",
+	"subscription":  "Saved the subscription.",
+	"cancel":        "Canceled the subscription.",
+	"invoice-added": "Added the invoice.",
+	"upload":        "Loaded the uploaded state.",
 }
 
 // dashboardURL is path with the session (when there is one) and extra in its query.
@@ -184,11 +218,16 @@ func dashboardURL(path, session string, extra url.Values) string {
 // render writes the dashboard of sess with a notice or an error; fill is false when the session
 // itself is invalid (sess is nil), and then only the error and the session selector show.
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, sess *session.Session, fill bool, status int, notice, errMsg string) {
+	h.renderView(w, r, sess, fill, status, notice, errMsg, nil)
+}
+
+// renderView is render with a refused edit's problem (nil for none).
+func (h *Handler) renderView(w http.ResponseWriter, r *http.Request, sess *session.Session, fill bool, status int, notice, errMsg string, p *problem) {
 	id := ""
 	if sess != nil {
 		id = sess.ID()
 	}
-	v := dashView{Session: id, SessionName: id, Sessions: h.Sessions.Count(), Notice: notice, Error: errMsg}
+	v := dashView{Session: id, SessionName: id, Sessions: h.Sessions.Count(), Notice: notice, Error: errMsg, Problem: p}
 	if id == "" {
 		v.SessionName = "default"
 	}
@@ -197,6 +236,17 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, sess *session.S
 	v.ResetURL = dashboardURL(ActionPath+"reset", id, nil)
 	v.FaultsURL = dashboardURL(ActionPath+"faults/delete", id, nil)
 	v.RefreshURL = dashboardURL(Path, id, nil)
+	v.InvoiceURL = dashboardURL(ActionPath+"invoice", id, nil)
+	v.SubscriptionURL = dashboardURL(ActionPath+"subscription", id, nil)
+	v.CancelURL = dashboardURL(ActionPath+"cancel", id, nil)
+	v.AddInvoiceURL = dashboardURL(ActionPath+"invoices/add", id, nil)
+	v.UploadURL = dashboardURL(ActionPath+"state", id, nil)
+	v.ScenarioFileURL = ActionPath + "scenario-file"
+	v.ExportURL = dashboardURL("/_mock/state", id, nil)
+	v.ExportName = "state.yaml"
+	if id != "" {
+		v.ExportName = "state-" + fileSafe(id) + ".yaml"
+	}
 	if fill {
 		h.fill(&v, r, sess)
 	}
@@ -222,6 +272,11 @@ func (h *Handler) fill(v *dashView, r *http.Request, sess *session.Session) {
 	now := ov.Now.UTC()
 	v.Clock = now.Format("2006-01-02 15:04 UTC")
 	v.NextPeriod = ov.NextPeriod.UTC().Format("2006-01-02")
+	v.Today = now.Format(time.DateOnly)
+	for _, p := range ov.Plans {
+		v.Plans = append(v.Plans, p.ID)
+	}
+	v.Share = h.share(r, sess, ov)
 	for _, p := range dashboardPeriods {
 		v.Periods = append(v.Periods, p)
 	}
@@ -299,15 +354,35 @@ func (h *Handler) fill(v *dashView, r *http.Request, sess *session.Session) {
 	}
 }
 
+// crossOrigin says why a form POST may not change the mock, or "" when it may. A browser names the
+// page a form comes from: Origin, on every POST; Sec-Fetch-Site, on every request of a current
+// browser. A form from the mock itself or an allowed CORS origin may; one whose Origin is another
+// page, or, without a usable Origin ("null", none), whose Sec-Fetch-Site says cross-site or
+// same-site, may not. A request with neither header is not a browser's (curl, a test) and may.
+func (h *Handler) crossOrigin(r *http.Request) string {
+	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" {
+		if origin == h.Links.Of(r) || h.CORS.Allows(origin) {
+			return ""
+		}
+		return fmt.Sprintf("a form from %s may not change this mock", origin)
+	}
+	switch site := r.Header.Get("Sec-Fetch-Site"); site {
+	case "", "same-origin", "none":
+		return ""
+	default:
+		return fmt.Sprintf("a form from another site (Sec-Fetch-Site: %s) may not change this mock", site)
+	}
+}
+
 // form checks a dashboard POST: the session, the form, and that it comes from the dashboard itself
-// or an allowed origin (a page elsewhere may not drive the mock through forms).
+// or an allowed origin (crossOrigin: a page elsewhere may not drive the mock through forms).
 func (h *Handler) form(w http.ResponseWriter, r *http.Request, rec *session.Record) (*session.Session, bool) {
 	sess, ok := h.sessionOf(w, r, rec)
 	if !ok {
 		return nil, false
 	}
-	if origin := r.Header.Get("Origin"); origin != "" && origin != "null" && origin != h.Links.Of(r) && !h.CORS.Allows(origin) {
-		h.render(w, r, sess, true, http.StatusForbidden, "", fmt.Sprintf("a form from %s may not change this mock", origin))
+	if msg := h.crossOrigin(r); msg != "" {
+		h.render(w, r, sess, true, http.StatusForbidden, "", msg)
 		return nil, false
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, body.Limit)

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -50,20 +51,11 @@ func Build(c *contract.Contract) (*Book, error) {
 				if mt == nil {
 					continue
 				}
-				names := make([]string, 0, len(mt.Examples))
-				for name := range mt.Examples {
-					names = append(names, name)
+				// The example named after the action comes first, then the others by name.
+				names := slices.Sorted(maps.Keys(mt.Examples))
+				if i := slices.Index(names, action); i > 0 {
+					names = slices.Insert(slices.Delete(names, i, i+1), 0, action)
 				}
-				slices.SortFunc(names, func(x, y string) int {
-					// The example named after the action comes first, then by name.
-					if (x == action) != (y == action) {
-						if x == action {
-							return -1
-						}
-						return 1
-					}
-					return strings.Compare(x, y)
-				})
 				for _, name := range names {
 					ex := mt.Examples[name]
 					if ex == nil || ex.Value == nil {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"container/list"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
@@ -138,6 +139,36 @@ func (st *Store) Replace(id string, seed *fixture.Seed) {
 	s := st.Get(id)
 	s.state.Store(st.newState(seed))
 	s.links.reset()
+}
+
+// Import replaces session id's state with the seed file raw, validated exactly as -fixtures
+// validates one (fixture.Parse): PUT /_mock/state and every dashboard edit load a state this way.
+// A refused file changes nothing; its error is fixture.Parse's (a *fixture.Error names the line and
+// the field), which InvalidFixture words for the API.
+func (st *Store) Import(id string, raw []byte) (*fixture.Seed, error) {
+	seed, err := fixture.Parse("state", raw)
+	if err != nil {
+		return nil, err
+	}
+	st.Replace(id, seed)
+	return seed, nil
+}
+
+// InvalidFixture is the 400 of a refused state file: "the state was not loaded: line 14:
+// organizations[0].subscription.quantity: must be an integer from 1 to 10000, got 0".
+func InvalidFixture(err error) *errcode.Error {
+	msg := err.Error()
+	var fe *fixture.Error
+	if errors.As(err, &fe) {
+		msg = fe.Msg
+		if fe.Field != "" {
+			msg = fe.Field + ": " + msg
+		}
+		if fe.Line > 0 {
+			msg = fmt.Sprintf("line %d: %s", fe.Line, msg)
+		}
+	}
+	return errcode.New(errcode.InvalidFixture, "the state was not loaded: "+msg)
 }
 
 // Reset puts session id back to the Store's seed and clears its journal and fault rules.
