@@ -26,6 +26,9 @@ func decodeJSON(body []byte) (any, error) {
 	return v, nil
 }
 
+// pointerUnescaper undoes the escapes of a JSON pointer's token.
+var pointerUnescaper = strings.NewReplacer("~1", "/", "~0", "~")
+
 // lookup resolves a JSON pointer ("" is the whole document).
 func lookup(doc any, pointer string) (any, bool) {
 	if pointer == "" {
@@ -33,7 +36,9 @@ func lookup(doc any, pointer string) (any, bool) {
 	}
 	cur := doc
 	for _, tok := range strings.Split(pointer[1:], "/") {
-		tok = strings.NewReplacer("~1", "/", "~0", "~").Replace(tok)
+		if strings.Contains(tok, "~") {
+			tok = pointerUnescaper.Replace(tok)
+		}
 		switch c := cur.(type) {
 		case map[string]any:
 			v, ok := c[tok]

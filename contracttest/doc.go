@@ -24,6 +24,10 @@
 //		contracttest.Run(t, ts.URL, contracttest.Options{Hooks: contracttest.Hooks{CompleteCheckout: markPaid}})
 //	}
 //
+// Explore runs random sequences of steps instead of the scenarios, each step in lockstep with a
+// reference model (the billing mock's rules, package mock/state, in process), and shrinks the
+// first sequence whose target answers otherwise to a minimal one, printed as a scenario.
+//
 // The scenario format, the provider states and the JSON report are documented in FORMAT.md; the
 // package broken is the table of deliberately broken servers the suite must catch.
 package contracttest

@@ -116,14 +116,9 @@ func Execute(ctx context.Context, opts Options) (*Report, error) {
 
 // newRunner checks the options and loads the scenarios -run selects.
 func newRunner(opts Options) (*runner, []*Scenario, error) {
-	base, err := parseBaseURL(opts.BaseURL)
+	r, err := newBaseRunner(opts)
 	if err != nil {
-		return nil, nil, &UsageError{Err: err}
-	}
-	switch opts.Level {
-	case "", LevelDocs:
-	default:
-		return nil, nil, &UsageError{Err: fmt.Errorf("level %q: docs, or empty for docs and decisions", opts.Level)}
+		return nil, nil, err
 	}
 	scenarios, err := loadOptionsScenarios(opts)
 	if err != nil {
@@ -140,9 +135,24 @@ func newRunner(opts Options) (*runner, []*Scenario, error) {
 	if len(selected) == 0 {
 		return nil, nil, &UsageError{Err: fmt.Errorf("-run %q matches no scenario; the scenarios are: %s", opts.Run, strings.Join(names, ", "))}
 	}
+	return r, selected, nil
+}
+
+// newBaseRunner checks the options that every kind of run reads (base URL, level) and builds the
+// runner's client, contract and hook.
+func newBaseRunner(opts Options) (*runner, error) {
+	base, err := parseBaseURL(opts.BaseURL)
+	if err != nil {
+		return nil, &UsageError{Err: err}
+	}
+	switch opts.Level {
+	case "", LevelDocs:
+	default:
+		return nil, &UsageError{Err: fmt.Errorf("level %q: docs, or empty for docs and decisions", opts.Level)}
+	}
 	c, err := contract.Embedded()
 	if err != nil {
-		return nil, nil, fmt.Errorf("contracttest: %w", err)
+		return nil, fmt.Errorf("contracttest: %w", err)
 	}
 	r := &runner{opts: opts, roles: opts.Roles.WithDefaults(), contract: c, runID: opts.RunID, level: opts.Level, cov: newCoverageSet(), hints: &hints{}}
 	if r.runID == "" {
@@ -162,7 +172,7 @@ func newRunner(opts Options) (*runner, []*Scenario, error) {
 	if opts.HookCommand != "" {
 		r.hook = &commandHook{command: opts.HookCommand, timeout: timeout}
 	}
-	return r, selected, nil
+	return r, nil
 }
 
 // loadOptionsScenarios loads opts.Scenarios, or the embedded fixtures/contract.

@@ -12,7 +12,7 @@ import (
 )
 
 // newMock returns a fresh mock, in process.
-func newMock(t *testing.T) http.Handler {
+func newMock(t testing.TB) http.Handler {
 	t.Helper()
 	srv, err := mock.New(mock.Options{})
 	if err != nil {
@@ -22,7 +22,7 @@ func newMock(t *testing.T) http.Handler {
 }
 
 // serve starts h on 127.0.0.1 for the test.
-func serve(t *testing.T, h http.Handler) string {
+func serve(t testing.TB, h http.Handler) string {
 	t.Helper()
 	ts := httptest.NewServer(h)
 	t.Cleanup(ts.Close)

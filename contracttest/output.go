@@ -13,9 +13,15 @@ import (
 
 // WriteText writes the report for people: one line per scenario, the failures in full, the
 // coverage table and, as the last line, "N passed, N failed, N skipped". verbose adds the passing
-// rows of the coverage table and the scenarios' descriptions.
+// rows of the coverage table and the scenarios' descriptions. An exploration's report (Explore)
+// says what ran and the divergence, and ends with "N divergences".
 func WriteText(w io.Writer, rep *Report, verbose bool) error {
 	var b strings.Builder
+	if rep.Exploration != nil {
+		writeExplorationText(&b, rep)
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
 	fmt.Fprintf(&b, "contract suite against %s (level: %s; test-support protocol: %s; scenarios isolated: %s)\n", rep.BaseURL, rep.Level, yesNo(rep.Control), yesNo(rep.Isolated))
 	fmt.Fprintf(&b, "capabilities: %s\n", capabilityText(rep.Capabilities))
 	for _, sc := range rep.Scenarios {
@@ -61,8 +67,11 @@ func WriteText(w io.Writer, rep *Report, verbose bool) error {
 }
 
 func writeFailure(b *strings.Builder, f Failure) {
-	if f.StepIndex > 0 {
+	switch {
+	case f.StepIndex > 0 && f.Line > 0:
 		fmt.Fprintf(b, "  step %d %q (line %d):\n", f.StepIndex, f.Step, f.Line)
+	case f.StepIndex > 0:
+		fmt.Fprintf(b, "  step %d %q:\n", f.StepIndex, f.Step)
 	}
 	for _, fd := range f.Findings {
 		fmt.Fprintf(b, "    [%s] %s\n", ruleTag(fd.Rule), strings.ReplaceAll(fd.Message, "\n", "\n    "))

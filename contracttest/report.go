@@ -43,6 +43,8 @@ type Report struct {
 	ByLevel LevelCounts `json:"failures_by_level"`
 	// IgnoredDecisions counts the findings against decisions that -level docs left out.
 	IgnoredDecisions int `json:"ignored_decision_findings,omitempty"`
+	// Exploration is what Explore did; nil for a run of the scenarios.
+	Exploration *Exploration `json:"exploration,omitempty"`
 	// Duration is the run's wall time; DurationMS the same in milliseconds, for JSON.
 	Duration   time.Duration `json:"-"`
 	DurationMS int64         `json:"duration_ms"`

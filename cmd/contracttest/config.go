@@ -24,11 +24,15 @@ const (
 
 // settings is the command line after flags, environment and config file are merged.
 type settings struct {
-	opts    contracttest.Options
-	format  string
-	junit   string
-	verbose bool
-	version bool
+	opts contracttest.Options
+	// explore runs contracttest.Explore with exploreOpts (whose Options are opts) instead of the
+	// scenarios.
+	explore     bool
+	exploreOpts contracttest.ExploreOptions
+	format      string
+	junit       string
+	verbose     bool
+	version     bool
 }
 
 // setting is one value settable by flag, environment variable and config file (key).
@@ -70,14 +74,19 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	fs.StringVar(&s.junit, "junit", "", "also write a JUnit XML report to this file")
 	fs.DurationVar(&s.opts.Timeout, "timeout", contracttest.DefaultTimeout, "timeout of each request and of each call of the -hook command")
 	fs.BoolVar(&s.verbose, "v", false, "verbose: descriptions and the full coverage table")
-	fs.IntVar(&s.opts.Parallel, "parallel", contracttest.DefaultParallel, "scenarios run at once (when the target isolates them)")
+	fs.IntVar(&s.opts.Parallel, "parallel", contracttest.DefaultParallel, "scenarios run at once (when the target isolates them); with -explore, sequences (default 8)")
 	fs.BoolVar(&s.opts.RequireControl, "require-control", false, "fail, not skip, the scenarios that need a capability the run lacks")
 	fs.Float64Var(&s.opts.MinCoverage, "min-coverage", 0, "fail when fewer than PERCENT of the action × status pairs were exercised")
 	var scenarios string
 	fs.StringVar(&scenarios, "scenarios", "", "load the scenarios from this directory instead of the embedded fixtures/contract")
 	fs.BoolVar(&s.version, "version", false, "print the version and exit")
+	fs.BoolVar(&s.explore, "explore", false, "explore instead of running the scenarios: random sequences of steps, each compared with the reference model (the mock's rules); the first divergence is shrunk and printed as a scenario")
+	fs.IntVar(&s.exploreOpts.Steps, "explore-steps", contracttest.DefaultExploreSteps, "with -explore: the steps to run, over all sequences")
+	fs.DurationVar(&s.exploreOpts.Time, "explore-time", 0, "with -explore: stop starting sequences after this long (0: no limit)")
+	fs.Uint64Var(&s.exploreOpts.Seed, "seed", 0, "with -explore: the seed of the sequences; the same seed against the same target runs the same sequences (0: a random one, which the report prints)")
+	fs.BoolVar(&s.exploreOpts.ModelStrict, "model-strict", false, "with -explore: also compare what is the mock's own: exact amounts, invoice dates and ids, the default card's expiry")
 	fs.Usage = func() {
-		fmt.Fprint(fs.Output(), "Usage: contracttest -base-url URL [flags]\n       contracttest diff OLD.yaml NEW.yaml   (compare two versions of the contract per action; contracttest diff -h)\n\nRuns the contract suite of the Cloud Plans billing API against a target.\nExit status: 0 all passed, 1 a contract failure, 2 a usage error or an unreachable target.\n\nFlags:\n")
+		fmt.Fprint(fs.Output(), "Usage: contracttest -base-url URL [flags]\n       contracttest -explore -base-url URL [-explore-steps N] [-explore-time D] [-seed S] [-model-strict] [flags]\n       contracttest diff OLD.yaml NEW.yaml   (compare two versions of the contract per action; contracttest diff -h)\n\nRuns the contract suite of the Cloud Plans billing API against a target; with -explore, random\nsequences compared step by step with the reference model instead.\nExit status: 0 all passed, 1 a contract failure (a divergence), 2 a usage error or an unreachable target.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -91,6 +100,9 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 	}
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	if err := checkExploreFlags(s.explore, set); err != nil {
+		return nil, err
+	}
 
 	file := map[string]string{}
 	if configFile != "" {
@@ -144,7 +156,39 @@ func parseArgs(args []string, getenv func(string) string, stderr io.Writer) (*se
 		}
 		s.opts.Scenarios = os.DirFS(scenarios)
 	}
+	switch {
+	case s.exploreOpts.Steps < 1:
+		return nil, errors.New("-explore-steps must be at least 1")
+	case s.exploreOpts.Time < 0:
+		return nil, errors.New("-explore-time must not be negative")
+	}
+	if s.explore && !set["parallel"] {
+		s.opts.Parallel = contracttest.DefaultExploreParallel
+	}
+	s.exploreOpts.Options = s.opts
 	return s, nil
+}
+
+// The flags of an exploration, and those of a run of the scenarios, which an exploration does not
+// read.
+var (
+	exploreFlags  = []string{"explore-steps", "explore-time", "seed", "model-strict"}
+	scenarioFlags = []string{"run", "scenarios", "min-coverage", "require-control"}
+)
+
+// checkExploreFlags refuses the flags of the other kind of run: an exploration flag without
+// -explore, or a scenario flag with it.
+func checkExploreFlags(explore bool, set map[string]bool) error {
+	names, need := exploreFlags, "needs -explore"
+	if explore {
+		names, need = scenarioFlags, "selects scenarios; -explore runs none"
+	}
+	for _, n := range names {
+		if set[n] {
+			return fmt.Errorf("-%s %s", n, need)
+		}
+	}
+	return nil
 }
 
 // readConfig reads a -config file: a YAML mapping of known keys to strings. An unknown key or a

@@ -4,6 +4,8 @@
 //	             -org ID -fresh-org ID -outsider-org ID] [-hook CMD] [-level docs|all]
 //	             [-config FILE] [-run REGEX] [-format text|json] [-junit FILE] [-timeout 10s]
 //	             [-parallel N] [-v] [-require-control] [-min-coverage PERCENT] [-scenarios DIR]
+//	contracttest -explore [-explore-steps N] [-explore-time D] [-seed S] [-model-strict]
+//	             [the roles, -hook, -level, -format, -junit, -timeout, -parallel, -v]
 //	contracttest -version
 //	contracttest diff [-format text|json] [-skip-unloadable-old] OLD.yaml NEW.yaml
 //
@@ -13,6 +15,10 @@
 // (completing a payment): contracttest/FORMAT.md, "Provider states". Exit codes: 0 all passed, 1
 // at least one contract failure, 2 a usage error or an unreachable target (the JSON and JUnit
 // reports are written then too, with the error).
+//
+// contracttest -explore runs random sequences of steps instead of the scenarios, each step
+// compared with a reference model (the billing mock's rules, in process), and prints the first
+// divergence shrunk to a minimal scenario; it exits 1 on a divergence, 2 on a usage error.
 //
 // contracttest diff compares two versions of the contract action by action (package
 // contractdiff) and exits 0 when nothing breaks, 1 when something breaks, 2 on a usage error or a

@@ -78,6 +78,15 @@ func TestExitCodes(t *testing.T) {
 		{"a decision broken, docs level", []string{"-base-url", otherCodes, "-level", "docs", "-run", "^auth$"}, 0, "findings against decisions left out (-level docs)\n1 passed"},
 		{"full coverage", []string{"-base-url", good, "-min-coverage", "100"}, 0, " pairs exercised (100.0%)\n"},
 		{"coverage gap", []string{"-base-url", good, "-run", "^read$", "-min-coverage", "100"}, 1, "ERROR coverage "},
+		{"explore the mock", []string{"-explore", "-base-url", good, "-explore-steps", "300", "-seed", "3"}, 0, "0 divergences (-seed 3 repeats the run)\n"},
+		{"explore strict", []string{"-explore", "-model-strict", "-base-url", good, "-explore-steps", "200", "-seed", "3"}, 0, "model-strict: yes"},
+		{"explore a broken target", []string{"-explore", "-base-url", broken, "-seed", "3"}, 1, "the shrunk sequence as a scenario"},
+		{"explore for a time", []string{"-explore", "-base-url", good, "-explore-steps", "1000000", "-explore-time", "300ms"}, 0, "0 divergences"},
+		{"explore unreachable", []string{"-explore", "-base-url", closed}, 2, ""},
+		{"explore steps without -explore", []string{"-base-url", good, "-explore-steps", "5"}, 2, ""},
+		{"explore with -run", []string{"-explore", "-base-url", good, "-run", "read"}, 2, ""},
+		{"explore zero steps", []string{"-explore", "-base-url", good, "-explore-steps", "0"}, 2, ""},
+		{"explore a bad seed", []string{"-explore", "-base-url", good, "-seed", "-1"}, 2, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -117,6 +126,9 @@ func TestUsageMessages(t *testing.T) {
 		{"a config list", []string{"-config", config("token: [a, b]\n")}, ".yaml:1: token: expected a string"},
 		{"a config that is a list", []string{"-config", config("- a\n")}, ".yaml:1: expected a mapping of keys"},
 		{"-run matching nothing", []string{"-base-url", good, "-run", "^lifecycel$"}, `-run "^lifecycel$" matches no scenario; the scenarios are: auth, card-update, faults, input, lifecycle,`},
+		{"-seed without -explore", []string{"-base-url", good, "-seed", "1"}, "-seed needs -explore"},
+		{"-scenarios with -explore", []string{"-explore", "-base-url", good, "-scenarios", dir}, "-scenarios selects scenarios; -explore runs none"},
+		{"a negative -explore-time", []string{"-explore", "-base-url", good, "-explore-time", "-1s"}, "-explore-time must not be negative"},
 		{"an unwritable -junit", []string{"-base-url", "http://127.0.0.1:1", "-junit", filepath.Join(dir, "no", "such", "dir", "j.xml")}, "-junit: open " + filepath.Join(dir, "no", "such", "dir", "j.xml") + ": no such file or directory"},
 	}
 	for _, c := range cases {
@@ -219,5 +231,44 @@ func TestVersionFlag(t *testing.T) {
 	}
 	if !regexp.MustCompile(`^contracttest \S+ \(go1\.[^,]+, [a-z0-9]+/[a-z0-9]+(, [^)]*)?\)\n$`).MatchString(out.String()) {
 		t.Errorf("-version printed %q", out.String())
+	}
+}
+
+// TestExploreReports: a divergence shows in the JSON report (the exploration, its shrunk
+// scenario, the failure with its curl) and in the JUnit file (a failed testcase "explore").
+func TestExploreReports(t *testing.T) {
+	t.Parallel()
+	broken := mockURL(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Query().Get("action") == "cancelsubscription" { // cancels nothing
+				w.Header().Set("Content-Type", "application/json")
+				_, _ = w.Write([]byte(`{"status":200}`))
+				return
+			}
+			h.ServeHTTP(w, r)
+		})
+	})
+	junit := filepath.Join(t.TempDir(), "junit.xml")
+	var out, errOut bytes.Buffer
+	if code := runEnv(context.Background(), []string{"-explore", "-base-url", broken, "-seed", "11", "-format", "json", "-junit", junit}, noEnv, &out, &errOut); code != exitFailed {
+		t.Fatalf("exit %d, want 1\n%s\n%s", code, out.String(), errOut.String())
+	}
+	var rep contracttest.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatal(err)
+	}
+	x := rep.Exploration
+	if x == nil || x.Seed != 11 || x.Divergences != 1 || x.Divergence == nil || x.Divergence.ShrunkSteps < 1 || x.Divergence.ShrunkSteps > 6 {
+		t.Fatalf("exploration %+v\n%s", x, out.String())
+	}
+	if _, err := contracttest.ParseScenario("explore.yaml", []byte(x.Divergence.Scenario)); err != nil || !strings.Contains(x.Divergence.Scenario, "cancelsubscription") {
+		t.Errorf("the scenario: %v\n%s", err, x.Divergence.Scenario)
+	}
+	if len(rep.Scenarios) != 1 || len(rep.Scenarios[0].Failures) != 1 || !strings.HasPrefix(rep.Scenarios[0].Failures[0].Curl, "curl ") {
+		t.Errorf("the failure: %+v", rep.Scenarios)
+	}
+	data, err := os.ReadFile(junit)
+	if err != nil || !bytes.Contains(data, []byte(`<testcase name="explore"`)) || !bytes.Contains(data, []byte(`failures="1"`)) {
+		t.Errorf("JUnit: %v\n%s", err, data)
 	}
 }

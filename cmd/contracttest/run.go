@@ -48,7 +48,13 @@ func runEnv(ctx context.Context, args []string, getenv func(string) string, stdo
 		}
 		defer junit.Close()
 	}
-	rep, runErr := contracttest.Execute(ctx, s.opts)
+	var rep *contracttest.Report
+	var runErr error
+	if s.explore {
+		rep, runErr = contracttest.Explore(ctx, s.exploreOpts)
+	} else {
+		rep, runErr = contracttest.Execute(ctx, s.opts)
+	}
 	code := exitPassed
 	switch {
 	case runErr != nil:

@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -230,39 +229,12 @@ func authenticate(r *http.Request, st *state.State) (string, *errcode.Error) {
 }
 
 // validateRequest checks the request against the contract: a 400 whose code says what kind of
-// problem came first, and whose message lists them all.
+// problem came first, and whose message lists them all (errcode.FromValidation).
 func (h *Handler) validateRequest(ctx context.Context, op *contract.Operation, r *http.Request, raw []byte) *errcode.Error {
-	err := h.Validator.ValidateRequest(ctx, op, r, raw)
-	if err == nil {
-		return nil
+	if err := h.Validator.ValidateRequest(ctx, op, r, raw); err != nil {
+		return errcode.FromValidation(err)
 	}
-	var verr *contract.ValidationError
-	if !errors.As(err, &verr) {
-		return errcode.New(errcode.InvalidParameter, err.Error())
-	}
-	first := verr.Problems[0]
-	code := errcode.InvalidParameter
-	switch {
-	case first.Field == "action" && first.Kind == contract.Missing:
-		code = errcode.MissingAction
-	case first.Field == "action" && first.Kind == contract.Invalid:
-		code = errcode.UnknownAction
-	case first.Kind == contract.Conflicting:
-		code = errcode.ConflictingParameter
-	case first.Kind == contract.Malformed:
-		code = errcode.InvalidJSON
-	case first.Kind == contract.Missing:
-		code = errcode.MissingParameter
-	case first.Kind == contract.Undocumented: // a member the action does not take, quantity included
-		code = errcode.InvalidParameter
-	case strings.TrimPrefix(first.Field, "/") == "quantity" || strings.HasPrefix(first.Field, "/quantity"):
-		code = errcode.InvalidQuantity
-	}
-	msgs := make([]string, len(verr.Problems))
-	for i, p := range verr.Problems {
-		msgs[i] = p.String()
-	}
-	return errcode.New(code, strings.Join(msgs, "; "))
+	return nil
 }
 
 // params are a validated request's parameters.
