@@ -18,6 +18,7 @@
 package contract
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -38,8 +39,10 @@ import (
 // Contract is a loaded, validated OpenAPI document with its operations indexed by path, method and
 // action. It is immutable and safe for concurrent use.
 type Contract struct {
-	doc   *openapi3.T
-	paths map[string]*pathItem
+	doc *openapi3.T
+	// source is the document as Load was given it.
+	source []byte
+	paths  map[string]*pathItem
 	// unrouted holds, by status, the answers the document declares for requests that no operation
 	// answers (x-unrouted-responses).
 	unrouted map[int]*unroutedResponse
@@ -126,8 +129,9 @@ func Load(data []byte) (*Contract, error) {
 		return nil, err
 	}
 	c := &Contract{
-		doc:   doc,
-		paths: make(map[string]*pathItem),
+		doc:    doc,
+		source: bytes.Clone(data),
+		paths:  make(map[string]*pathItem),
 		options: &openapi3filter.Options{
 			IncludeResponseStatus: true,
 			MultiError:            true,
@@ -186,6 +190,10 @@ func loadDocument(data []byte) (*openapi3.T, error) {
 
 // Document returns the loaded OpenAPI document. Callers must not modify it.
 func (c *Contract) Document() *openapi3.T { return c.doc }
+
+// Source returns the document's text as Load was given it (YAML or JSON). Callers must not modify
+// it.
+func (c *Contract) Source() []byte { return c.source }
 
 type schemaRef struct {
 	Ref string `json:"$ref"`

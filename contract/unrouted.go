@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"github.com/cloudplans/billing-mock/internal/plural"
 )
 
 // The scopes of an x-unrouted-responses entry ("applies-to"): when its answer may come.
@@ -126,7 +128,7 @@ func validateUnrouted(in Response, header http.Header, u *unroutedResponse, verr
 	}
 	if len(u.response.Content) == 0 {
 		if len(in.Body) > 0 {
-			add(Problem{Kind: Invalid, Location: InBody, Expected: "no body", Got: fmt.Sprintf("%d bytes", len(in.Body))})
+			add(Problem{Kind: Invalid, Location: InBody, Expected: "no body", Got: plural.Count(len(in.Body), "byte")})
 		}
 		return
 	}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/cloudplans/billing-mock/internal/plural"
 	"github.com/cloudplans/billing-mock/internal/strictjson"
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -158,8 +159,16 @@ func (op *Operation) ValidateRequest(ctx context.Context, r *http.Request, body 
 		return verr
 	}
 
+	// url.Values drops a pair whose value has a malformed %-escape; such a parameter was sent,
+	// so it is invalid, never missing.
+	var malformed map[string]string
+	if strings.Contains(r.URL.RawQuery, "%") {
+		malformed = malformedValues(r.URL.RawQuery)
+	}
 	a := op.generic
 	switch values := query["action"]; {
+	case len(values) == 0 && malformed["action"] != "":
+		add(Problem{Kind: Invalid, Location: InQuery, Field: "action", Expected: "one of " + strings.Join(op.names, ", "), Got: malformedGot(malformed["action"])})
 	case len(values) == 0 || name == "":
 		add(Problem{Kind: Missing, Location: InQuery, Field: "action", Expected: "one of " + strings.Join(op.names, ", "), Got: "no action"})
 	case distinct(values) > 1:
@@ -176,7 +185,7 @@ func (op *Operation) ValidateRequest(ctx context.Context, r *http.Request, body 
 	var members map[string]json.RawMessage
 	if len(body) > 0 {
 		if a.request == nil {
-			add(Problem{Kind: Invalid, Location: InBody, Expected: "no body", Got: fmt.Sprintf("%d bytes", len(body))})
+			add(Problem{Kind: Invalid, Location: InBody, Expected: "no body", Got: plural.Count(len(body), "byte")})
 			return verr
 		}
 		members, err = ParseObject(body)
@@ -199,6 +208,11 @@ func (op *Operation) ValidateRequest(ctx context.Context, r *http.Request, body 
 	for pname, values := range query {
 		if distinct(values) > 1 {
 			add(Problem{Kind: Conflicting, Location: InQuery, Field: pname, Expected: "one value", Got: strings.Join(values, ", ")})
+		}
+	}
+	for _, pname := range sortedNames(malformed) {
+		if _, ok := query[pname]; !ok && a.accepts(pname, InQuery) {
+			add(Problem{Kind: Invalid, Location: InQuery, Field: pname, Expected: "a value whose % escapes are valid (% and two hex digits)", Got: malformedGot(malformed[pname])})
 		}
 	}
 	for _, p := range a.route.Operation.Parameters {
@@ -251,6 +265,38 @@ func (op *Operation) ValidateRequest(ctx context.Context, r *http.Request, body 
 		return verr
 	}
 	return nil
+}
+
+// malformedValues maps each query parameter whose name decodes and whose value does not (a % not
+// followed by two hex digits) to its first such value, as sent. url.ParseQuery leaves these out.
+func malformedValues(rawQuery string) map[string]string {
+	var out map[string]string
+	for rest := rawQuery; rest != ""; {
+		var pair string
+		pair, rest, _ = strings.Cut(rest, "&")
+		if pair == "" || strings.Contains(pair, ";") {
+			continue
+		}
+		k, v, _ := strings.Cut(pair, "=")
+		key, err := url.QueryUnescape(k)
+		if err != nil {
+			continue
+		}
+		if _, err := url.QueryUnescape(v); err != nil {
+			if out == nil {
+				out = map[string]string{}
+			}
+			if _, seen := out[key]; !seen {
+				out[key] = v
+			}
+		}
+	}
+	return out
+}
+
+// malformedGot describes a malformed value, as sent.
+func malformedGot(raw string) string {
+	return truncate(strconv.Quote(raw), 80) + " (a malformed % escape)"
 }
 
 // accepts reports whether the action takes a parameter in a location (InQuery or InBody): where the
@@ -643,11 +689,11 @@ func lengthOf(s *openapi3.Schema) string {
 	}
 	switch {
 	case s.MaxLength != nil:
-		return fmt.Sprintf("a string of %d to %d characters", s.MinLength, *s.MaxLength)
+		return fmt.Sprintf("a string of %d to %s", s.MinLength, plural.Count(int(*s.MaxLength), "character"))
 	case s.MinLength == 1:
 		return "a non-empty string"
 	default:
-		return fmt.Sprintf("a string of at least %d characters", s.MinLength)
+		return "a string of at least " + plural.Count(int(s.MinLength), "character")
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/internal/plural"
 )
 
 // hints collects what is wrong with many answers at once, to say it once: a target that answers
@@ -47,5 +48,13 @@ func (h *hints) list() []string {
 	if h.nonJSON == 0 {
 		return nil
 	}
-	return []string{fmt.Sprintf("%d answers were not JSON; the first: %s. Is -base-url the billing API's base URL (the one under which /v1/organizations/billing/... answers JSON)?", h.nonJSON, h.first)}
+	return []string{fmt.Sprintf("%s not JSON; the first: %s. Is -base-url the billing API's base URL (the one under which /v1/organizations/billing/... answers JSON)?", wereAnswers(h.nonJSON), h.first)}
+}
+
+// wereAnswers is "1 answer was" or "3 answers were".
+func wereAnswers(n int) string {
+	if n == 1 {
+		return "1 answer was"
+	}
+	return plural.Count(n, "answer") + " were"
 }

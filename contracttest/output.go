@@ -7,6 +7,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/cloudplans/billing-mock/internal/plural"
 )
 
 // WriteText writes the report for people: one line per scenario, the failures in full, the
@@ -25,7 +27,7 @@ func WriteText(w io.Writer, rep *Report, verbose bool) error {
 	for _, sc := range rep.Scenarios {
 		switch sc.Outcome {
 		case Passed:
-			fmt.Fprintf(&b, "PASS  %s (%d steps, %s)\n", sc.Name, sc.Steps, sc.Duration.Round(1e5))
+			fmt.Fprintf(&b, "PASS  %s (%s, %s)\n", sc.Name, plural.Count(sc.Steps, "step"), sc.Duration.Round(1e5))
 		case Skipped:
 			fmt.Fprintf(&b, "SKIP  %s: %s\n", sc.Name, sc.SkipReason)
 		case Failed:
@@ -109,22 +111,15 @@ func levelText(rep *Report) string {
 	c := rep.ByLevel
 	var parts []string
 	if c.Docs+c.Decision > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s against the docs, %d against decisions of this contract", c.Docs, plural(c.Docs, "failure"), c.Decision))
+		parts = append(parts, fmt.Sprintf("%d %s against the docs, %d against decisions of this contract", c.Docs, plural.Noun(c.Docs, "failure"), c.Decision))
 	}
 	if c.Setup > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s of the setup (a state step, the roles, a scenario)", c.Setup, plural(c.Setup, "failure")))
+		parts = append(parts, fmt.Sprintf("%d %s of the setup (a state step, the roles, a scenario)", c.Setup, plural.Noun(c.Setup, "failure")))
 	}
 	if rep.IgnoredDecisions > 0 {
-		parts = append(parts, fmt.Sprintf("%d %s against decisions left out (-level docs)", rep.IgnoredDecisions, plural(rep.IgnoredDecisions, "finding")))
+		parts = append(parts, fmt.Sprintf("%d %s against decisions left out (-level docs)", rep.IgnoredDecisions, plural.Noun(rep.IgnoredDecisions, "finding")))
 	}
 	return strings.Join(parts, "; ")
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return word
-	}
-	return word + "s"
 }
 
 // capabilityText lists the capabilities with their sources: "complete_checkout (go), reset (http)".

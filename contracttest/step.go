@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/internal/plural"
 )
 
 // stepRunner runs the steps of one scenario: its client (and session), its variables, and what
@@ -278,7 +279,7 @@ func (s *stepRunner) expect(rule Rule, e Expect, doc any, f *Failure) {
 		case !isArr:
 			f.add(s.runner, rule, fmt.Sprintf("body %s: expected an array of %d, got %s", p, n, show(v)))
 		case len(arr) != n:
-			f.add(s.runner, rule, fmt.Sprintf("body %s: expected an array of %d, got %d elements", p, n, len(arr)))
+			f.add(s.runner, rule, fmt.Sprintf("body %s: expected an array of %d, got %s", p, n, plural.Count(len(arr), "element")))
 		}
 	}
 	for _, p := range sortedKeys(e.Each) {

@@ -197,7 +197,7 @@ func TestErrors(t *testing.T) {
 		{"415 before 401", req{method: "POST", target: updatePath + "?action=cancelsubscription", body: "x", ctype: "text/plain"}, 415, "unsupported_media_type"},
 		{"too large", req{method: "POST", target: updatePath + "?action=cancelsubscription", token: "tok_owner", body: big}, 413, "payload_too_large"},
 		{"unknown path", req{method: "GET", target: "/v1/organizations/billing/refund", token: "tok_owner"}, 404, "not_found"},
-		{"root", req{method: "GET", target: "/"}, 404, "not_found"},
+		{"unknown top-level path", req{method: "GET", target: "/billing"}, 404, "not_found"}, // / redirects to the dashboard
 		{"URL over 8 KiB", req{method: "GET", target: describePath + "?action=getorganization&org_id=org_acme&pad=" + strings.Repeat("x", MaxURLBytes), token: "tok_owner"}, 414, "uri_too_long"},
 		{"URL over 8 KiB, unknown path: 414 before 404", req{method: "GET", target: "/" + strings.Repeat("x", MaxURLBytes)}, 414, "uri_too_long"},
 		{"URL over 8 KiB, wrong method: 414 before 405", req{method: "DELETE", target: updatePath + "?pad=" + strings.Repeat("x", MaxURLBytes)}, 414, "uri_too_long"},

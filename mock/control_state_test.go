@@ -121,7 +121,7 @@ func TestStateImportRefused(t *testing.T) {
 	}{
 		{"quantity zero", strings.Replace(good, "quantity: 3", "quantity: 0", 1), 400, "invalid_fixture", "organizations[0].subscription.quantity: must be an integer from 1 to 10000, got 0"},
 		{"unknown owner", strings.Replace(good, "owner: usr_outsider", "owner: usr_nobody", 1), 400, "invalid_fixture", `organizations[2].owner: owner "usr_nobody" is not one of the users`},
-		{"unknown field", strings.Replace(good, "resources: 12", "resources: 12\n    colour: red", 1), 400, "invalid_fixture", "field colour not found"},
+		{"unknown field", strings.Replace(good, "resources: 12", "resources: 12\n    colour: red", 1), 400, "invalid_fixture", `organizations[0]: unknown field "colour"`},
 		{"not yaml", "plans: [", 400, "invalid_fixture", "line 1"},
 		{"empty", "", 400, "invalid_fixture", "empty"},
 		{"too large", "# " + strings.Repeat("x", MaxBodyBytes) + "\n" + good, 413, "payload_too_large", ""},

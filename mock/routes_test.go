@@ -33,6 +33,8 @@ var routeProbePaths = []string{
 	"/_mock/dashboard/reset", "/_mock/dashboard/faults/delete", "/_mock/dashboard/", "/_mock/nope",
 	"/checkout/chk_x", "/checkout/chk_x/", "/checkout/", "/checkout", "/update-card/crd_x",
 	"/update-card/", "/favicon.ico", "/../../etc/passwd", "/a/./b/../c?q=1&r=2",
+	"/openapi.yaml", "/openapi.json", "/openapi.yml", "/openapi.yaml/", "/_mock/docs", "/_mock/docs/",
+	"/_mock/docs/try.js", "/_mock/docs/nope.js", "//openapi.json",
 	// Escaped characters: routes match the decoded path, so an escaped slash is a slash.
 	"/_mock/faults/flt%2F1", "/_mock/faults/flt%201", "/checkout/chk%2Fx", "/checkout/chk%20x",
 	"/v1/organizations/billing%2Fdescribe", "/_mock/%2E%2E/health", "/_mock/health%2F", "/%5Fmock/health",

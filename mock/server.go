@@ -31,6 +31,7 @@ import (
 	"github.com/cloudplans/billing-mock/mock/internal/control"
 	"github.com/cloudplans/billing-mock/mock/internal/cors"
 	"github.com/cloudplans/billing-mock/mock/internal/dashboard"
+	"github.com/cloudplans/billing-mock/mock/internal/docs"
 	"github.com/cloudplans/billing-mock/mock/internal/examples"
 	"github.com/cloudplans/billing-mock/mock/internal/link"
 	"github.com/cloudplans/billing-mock/mock/internal/pages"
@@ -39,6 +40,7 @@ import (
 	"github.com/cloudplans/billing-mock/mock/internal/recorder"
 	"github.com/cloudplans/billing-mock/mock/internal/scenario"
 	"github.com/cloudplans/billing-mock/mock/internal/session"
+	"github.com/cloudplans/billing-mock/mock/internal/spec"
 	"github.com/cloudplans/billing-mock/mock/internal/writer"
 )
 
@@ -118,7 +120,19 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
 	if opts.Proxy == nil {
-		s.mux = s.mount(s.routeTable(c, ctl, pg, dash))
+		served, err := spec.New(c.Source())
+		if err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+		tokens := make([]string, len(seed.Users))
+		for i, u := range seed.Users {
+			tokens[i] = u.Token
+		}
+		ref, err := docs.New(c, book, tokens, links)
+		if err != nil {
+			return nil, fmt.Errorf("mock: %w", err)
+		}
+		s.mux = s.mount(s.routeTable(c, ctl, pg, dash, served, ref))
 		return s, nil
 	}
 	if err := s.newProxy(opts.Proxy, s.api.Validator, dash); err != nil {
@@ -144,7 +158,7 @@ type on map[string]handler
 // control API's, the dashboard's and the hosted pages'. A path the table does not have is a 404, a
 // known path with another method a 405 (both the envelope, validated as the contract's unrouted
 // answers under /v1/).
-func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *pages.Handler, dash *dashboard.Handler) []route {
+func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *pages.Handler, dash *dashboard.Handler, served *spec.Handler, ref *docs.Handler) []route {
 	var routes []route
 	for _, op := range c.Operations() {
 		i := slices.IndexFunc(routes, func(rt route) bool { return rt.path == op.Path })
@@ -171,6 +185,12 @@ func (s *Server) routeTable(c *contract.Contract, ctl *control.Handler, pg *page
 		{path: "/_mock/checkouts/{id}/decline", on: on{post: ctl.DeclineLink(link.Payment)}},
 		{path: "/_mock/card-updates/{id}/complete", on: on{post: ctl.CompleteLink(link.CardUpdate)}},
 		{path: "/_mock/card-updates/{id}/decline", on: on{post: ctl.DeclineLink(link.CardUpdate)}},
+		// The contract the mock validates with, and its reference page; / leads to the dashboard.
+		{path: spec.YAMLPath, on: on{get: served.YAML, head: served.YAML}},
+		{path: spec.JSONPath, on: on{get: served.JSON, head: served.JSON}},
+		{path: docs.Path, on: on{get: ref.Page, head: ref.Page}},
+		{path: docs.ScriptPath, on: on{get: ref.Script, head: ref.Script}},
+		{path: "/{$}", on: on{get: toDashboard, head: toDashboard}},
 		// The hosted pages.
 		{path: link.Payment.Path + "{id}", on: on{get: pg.Checkout, head: pg.Checkout, post: pg.Submit(link.Payment)}},
 		{path: link.CardUpdate.Path + "{id}", on: on{get: pg.CardUpdate, head: pg.CardUpdate, post: pg.Submit(link.CardUpdate)}},
@@ -195,6 +215,11 @@ func dashboardRoutes(dash *dashboard.Handler) []route {
 		{path: dashboard.ActionPath + "state", on: on{post: dash.UploadState}},
 		{path: dashboard.ActionPath + "scenario-file", on: on{get: dash.ScenarioFile, head: dash.ScenarioFile}},
 	}
+}
+
+// toDashboard answers GET / with a redirect (302) to the dashboard.
+func toDashboard(w http.ResponseWriter, r *http.Request, _ *session.Record) {
+	http.Redirect(w, r, dashboard.Path, http.StatusFound)
 }
 
 // mount registers the route table on a ServeMux: one pattern per path and method, one for every

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/internal/plural"
 	"github.com/cloudplans/billing-mock/internal/version"
 	"github.com/cloudplans/billing-mock/mock"
 	"github.com/cloudplans/billing-mock/mock/fixture"
@@ -326,9 +327,9 @@ func printBanner(w io.Writer, base, seedName string, seed *fixture.Seed) {
 	for _, o := range seed.Organizations {
 		sub := "no subscription"
 		if o.Subscription != nil {
-			sub = fmt.Sprintf("plan %s, %d instances", o.Subscription.Plan, o.Subscription.Quantity)
+			sub = fmt.Sprintf("plan %s, %s", o.Subscription.Plan, plural.Count(o.Subscription.Quantity, "instance"))
 		}
-		fmt.Fprintf(w, "  %-14s %s; %d invoices\n", o.ID, sub, len(o.Invoices))
+		fmt.Fprintf(w, "  %-14s %s; %s\n", o.ID, sub, plural.Count(len(o.Invoices), "invoice"))
 	}
 	if len(seed.Users) > 0 && len(seed.Organizations) > 0 {
 		u, o := seed.Users[0], seed.Organizations[0]
@@ -338,5 +339,5 @@ func printBanner(w io.Writer, base, seedName string, seed *fixture.Seed) {
 		}
 		fmt.Fprintf(w, "\nTry:\n  curl -H 'Authorization: Bearer %s' '%s/v1/organizations/billing/describe?action=getorganization&org_id=%s'\n", u.Token, base, o.ID)
 	}
-	fmt.Fprintf(w, "\nControl API: %s/_mock/health   Dashboard: %s/_mock/   (README.md)\n", base, base)
+	fmt.Fprintf(w, "\nControl API: %s/_mock/health   Dashboard: %s/_mock/   API reference: %s/_mock/docs   (README.md)\n", base, base, base)
 }

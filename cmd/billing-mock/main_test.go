@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	billingmock "github.com/cloudplans/billing-mock"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 )
 
@@ -201,8 +202,10 @@ func TestBannerDescribesTheSeed(t *testing.T) {
 	require.NoError(t, err)
 	var b bytes.Buffer
 	printBanner(&b, "http://127.0.0.1:8080", "default fixtures", def)
-	for _, want := range []string{"tok_owner", "owner of org_acme, org_new", "tok_member", "member of org_acme", "tok_outsider", "org_new        no subscription",
-		"curl -H 'Authorization: Bearer tok_owner' 'http://127.0.0.1:8080/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'"} {
+	for _, want := range []string{"tok_owner", "owner of org_acme, org_new", "tok_member", "member of org_acme", "tok_outsider", "org_new        no subscription; 0 invoices",
+		"org_acme       plan pro, 3 instances; 4 invoices", "org_outsider   plan enterprise, 7 instances; 1 invoice\n",
+		"curl -H 'Authorization: Bearer tok_owner' 'http://127.0.0.1:8080/v1/organizations/billing/describe?action=getorganization&org_id=org_acme'",
+		"API reference: http://127.0.0.1:8080/_mock/docs"} {
 		assert.Contains(t, b.String(), want)
 	}
 	qa, err := fixture.Parse("qa.yaml", []byte("plans: [{id: p, unit_price: \"1.00\"}]\nusers: [{id: usr_qa, token: tok_qa}]\norganizations: [{id: org_qa, name: QA, owner: usr_qa, resources: 0}]\n"))
@@ -212,6 +215,12 @@ func TestBannerDescribesTheSeed(t *testing.T) {
 	assert.Contains(t, b.String(), "Seed: qa.yaml")
 	assert.Contains(t, b.String(), "Bearer tok_qa' 'http://h/v1/organizations/billing/describe?action=getorganization&org_id=org_qa'")
 	assert.NotContains(t, b.String(), "tok_owner")
+	one, err := fixture.Parse("one.yaml", []byte("plans: [{id: p, unit_price: \"1.00\"}]\nusers: [{id: usr_qa, token: tok_qa}]\n"+
+		"organizations: [{id: org_qa, name: QA, owner: usr_qa, resources: 0, subscription: {plan: p, quantity: 1, payment_exp: \"2030-01\", renews_at: 2026-12-01T00:00:00Z}}]\n"))
+	require.NoError(t, err)
+	b.Reset()
+	printBanner(&b, "http://h", "one.yaml", one)
+	assert.Contains(t, b.String(), "org_qa         plan p, 1 instance; 0 invoices\n")
 }
 
 // TestMaxInvoicesFlag: -max-invoices reaches the sessions (an organization keeps that many of the
@@ -292,4 +301,32 @@ func TestVersionFlag(t *testing.T) {
 	var stdout bytes.Buffer
 	require.NoError(t, run(context.Background(), []string{"-version", "-addr", "256.0.0.1:1"}, &stdout, io.Discard))
 	assert.Regexp(t, `^billing-mock \S+ \(go1\.[^,]+, [a-z0-9]+/[a-z0-9]+(, [^)]*)?\)\n$`, stdout.String())
+}
+
+// TestSpecFlagIsServed: the -spec file is the contract served at /openapi.yaml (as written) and
+// /openapi.json, and the one the reference page shows.
+func TestSpecFlagIsServed(t *testing.T) {
+	t.Parallel()
+	text := strings.Replace(string(billingmock.OpenAPI()), "version: 1.0.0", "version: 1.1.0-local", 1)
+	file := filepath.Join(t.TempDir(), "edited.yaml")
+	require.NoError(t, os.WriteFile(file, []byte(text), 0o644))
+	base, _, stop := start(t, "-spec", file, "-quiet")
+	defer stop()
+	get := func(path string) (string, string) {
+		res, err := http.Get(base + path)
+		require.NoError(t, err)
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, res.StatusCode, path)
+		return res.Header.Get("Content-Type"), string(body)
+	}
+	ct, body := get("/openapi.yaml")
+	assert.Equal(t, "application/yaml", ct)
+	assert.Equal(t, text, body)
+	ct, body = get("/openapi.json")
+	assert.Equal(t, "application/json", ct)
+	assert.Contains(t, body, `"version": "1.1.0-local"`)
+	_, body = get("/_mock/docs")
+	assert.Contains(t, body, "version 1.1.0-local")
 }

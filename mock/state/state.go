@@ -31,9 +31,10 @@ func errorf(code errcode.Code, format string, args ...any) error {
 // LinkTTL is how long a payment or update-card link works, on the billing clock.
 const LinkTTL = time.Hour
 
-// CardValidity is how far ahead of the billing clock a card paid with at checkout expires, when the
-// payer gives no expiry.
-const CardValidity = 3 * 365 * 24 * time.Hour
+// CardValidityYears is how far ahead of the billing clock a card expires when the payer gives no
+// expiry: its expiry month is the clock's month, that many calendar years on (time.AddDate on the
+// first of the month, so that a clock on 29 February gives February too).
+const CardValidityYears = 3
 
 // State is one session's billing state.
 type State struct {
@@ -440,7 +441,7 @@ func openLink[L any](s *State, links map[string]*L, id, kind string, expiresAt f
 }
 
 // CompleteCheckout pays a payment link: the organization's subscription starts (plan, quantity, the
-// card's expiry paymentExp, or CardValidity ahead when empty; renewing a period from now) and a
+// card's expiry paymentExp, or CardValidityYears ahead when empty; renewing a period from now) and a
 // paid invoice for the first period is added. The link closes. It returns the new subscription.
 func (s *State) CompleteCheckout(id, paymentExp string) (Subscription, error) {
 	s.mu.Lock()
@@ -522,14 +523,17 @@ func (s *State) newCard(paymentExp string) (string, error) {
 }
 
 // DefaultCardExpiry is the expiry ("YYYY-MM") of a card paid with at a checkout, or saved at a card
-// update, that gives none: CardValidity ahead of the clock. The hosted pages offer it.
+// update, that gives none: CardValidityYears ahead of the clock. The hosted pages offer it.
 func (s *State) DefaultCardExpiry() string {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.defaultCardExpiry()
 }
 
-func (s *State) defaultCardExpiry() string { return s.now.Add(CardValidity).Format("2006-01") }
+func (s *State) defaultCardExpiry() string {
+	y, m, _ := s.now.Date()
+	return time.Date(y, m, 1, 0, 0, 0, 0, time.UTC).AddDate(CardValidityYears, 0, 0).Format("2006-01")
+}
 
 // checkCard accepts a card expiry "YYYY-MM" that is valid this month or later.
 func (s *State) checkCard(exp string) error {
@@ -543,8 +547,8 @@ func (s *State) checkCard(exp string) error {
 	return nil
 }
 
-// CompleteCardUpdate saves a new card, expiring in month paymentExp ("YYYY-MM"; empty: CardValidity
-// ahead), on the organization's subscription. The link closes. It returns the subscription.
+// CompleteCardUpdate saves a new card, expiring in month paymentExp ("YYYY-MM"; empty:
+// CardValidityYears ahead), on the organization's subscription. The link closes. It returns the subscription.
 func (s *State) CompleteCardUpdate(id, paymentExp string) (Subscription, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -172,19 +173,26 @@ func parseAdvance(raw []byte) (clockMove, *errcode.Error) {
 	if err != nil {
 		return clockMove{}, errcode.New(errcode.InvalidJSON, err.Error())
 	}
+	names := make([]string, 0, len(members))
+	for name := range members {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names { // an unknown member is named before a value's type is looked at
+		if name != "by" && name != "to" {
+			return bad("the body takes only by or to, got member %s", strconv.Quote(name))
+		}
+	}
 	var by, to *string
-	for name, raw := range members {
+	for _, name := range names {
 		var v string
-		if json.Unmarshal(raw, &v) != nil {
+		if json.Unmarshal(members[name], &v) != nil {
 			return bad("%s must be a string", strconv.Quote(name))
 		}
-		switch name {
-		case "by":
+		if name == "by" {
 			by = &v
-		case "to":
+		} else {
 			to = &v
-		default:
-			return bad("the body takes only by or to, got member %s", strconv.Quote(name))
 		}
 	}
 	switch {

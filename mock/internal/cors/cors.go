@@ -23,6 +23,11 @@ type Policy struct {
 // allowHeaders names each header a browser app sends; "*" would not cover Authorization.
 const allowHeaders = "Authorization, Content-Type, Prefer, X-Mock-Session"
 
+// exposeHeaders names each header of the mock's answers that browser code may read beyond the
+// CORS-safelisted ones: Preference-Applied says which example a Prefer header or fault rule chose,
+// ETag revalidates the served contract.
+const exposeHeaders = "Allow, ETag, Location, Preference-Applied, WWW-Authenticate"
+
 // New returns the policy that allows origins: exact origins ("http://localhost:5173"), "*" for any,
 // or patterns with a port wildcard ("http://localhost:*", which also allows the default port).
 func New(origins []string) (*Policy, error) {
@@ -86,7 +91,7 @@ func (p *Policy) Handle(w http.ResponseWriter, r *http.Request) (answered bool) 
 	}
 	if allowed {
 		h.Set("Access-Control-Allow-Origin", origin)
-		h.Set("Access-Control-Expose-Headers", "Allow, Location, WWW-Authenticate")
+		h.Set("Access-Control-Expose-Headers", exposeHeaders)
 	}
 	if r.Method != http.MethodOptions || r.Header.Get("Access-Control-Request-Method") == "" {
 		return false

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/cloudplans/billing-mock/internal/plural"
 	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/internal/body"
 	"github.com/cloudplans/billing-mock/mock/internal/cors"
@@ -60,6 +61,7 @@ const violationsShown = 20
 // New returns the dashboard's handler, its template parsed.
 func New(sessions *session.Store, scenarios *scenario.Book, policy *cors.Policy, links link.Base) (*Handler, error) {
 	t, err := template.New("dashboard").Funcs(template.FuncMap{
+		"count":            plural.Count,
 		"problem":          problemFor,
 		"entered":          entered,
 		"invoiceForm":      invoiceForm,
@@ -194,7 +196,7 @@ func (h *Handler) notice(r *http.Request) string {
 	switch q.Get("done") {
 	case "advance":
 		n, _ := strconv.Atoi(q.Get("renewals"))
-		return fmt.Sprintf("The clock moved forward: %d renewal invoice%s.", n, plural(n))
+		return "The clock moved forward: " + plural.Count(n, "renewal invoice") + "."
 	case "scenario":
 		if name := q.Get("scenario"); h.Scenarios.Known(name) {
 			return "Loaded the scenario " + name + "."
@@ -217,13 +219,6 @@ var editNotices = map[string]string{
 	"cancel":        "Canceled the subscription.",
 	"invoice-added": "Added the invoice.",
 	"upload":        "Loaded the uploaded state.",
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }
 
 // dashboardURL is path with the session (when there is one) and extra in its query.

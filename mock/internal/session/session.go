@@ -512,21 +512,27 @@ func (r *Rule) Check(documented map[string][]int) *errcode.Error {
 	if r.Action == "" {
 		return bad(`action is required: an action name or "*"`)
 	}
-	actions := documented
+	names := make([]string, 0, len(documented))
+	for name := range documented {
+		names = append(names, name)
+	}
+	slices.Sort(names)
 	if r.Action != "*" {
-		if _, ok := actions[r.Action]; !ok {
-			return bad("unknown action %q", r.Action)
+		if _, ok := documented[r.Action]; !ok {
+			return bad(`unknown action %q; the actions are %s, or "*" for every one`, r.Action, strings.Join(names, ", "))
 		}
+		names = []string{r.Action}
 	}
 	kinds := 0
 	if r.Status != 0 {
 		kinds++
-		for name, statuses := range actions {
-			if r.Action != "*" && name != r.Action {
-				continue
-			}
-			if r.Status < 400 || !slices.Contains(statuses, r.Status) {
-				return bad("status %d is not an error %s documents (it documents %s)", r.Status, name, joinStatuses(statuses))
+		for _, name := range names {
+			errs := errorStatuses(documented[name])
+			switch {
+			case r.Status < 400:
+				return bad("status %d is not an error status: a fault answers with one of the errors %s documents (%s)", r.Status, name, joinStatuses(errs))
+			case !slices.Contains(errs, r.Status):
+				return bad("%s documents no status %d; its error statuses are %s", name, r.Status, joinStatuses(errs))
 			}
 		}
 	}
@@ -634,6 +640,17 @@ func (fs *Faults) Delete(id string) *errcode.Error {
 }
 
 // joinStatuses writes statuses as "200, 400, 404".
+// errorStatuses are the statuses of 400 and above among statuses.
+func errorStatuses(statuses []int) []int {
+	var out []int
+	for _, st := range statuses {
+		if st >= 400 {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
 func joinStatuses(statuses []int) string {
 	return strings.ReplaceAll(strings.Trim(fmt.Sprint(statuses), "[]"), " ", ", ")
 }
