@@ -128,7 +128,7 @@ func TestSubscribeChangeCancel(t *testing.T) {
 		t.Fatal(err)
 	}
 	d = must[Description](t)(s.Describe(ctx, "usr_owner", "org_new"))
-	if d.Subscription == nil || d.Subscription.Quantity != 7 || d.Subscription.PaymentExp != now.Add(DefaultCardValidity).Format("2006-01") {
+	if d.Subscription == nil || d.Subscription.Quantity != 7 || d.Subscription.PaymentExp != fmt.Sprintf("%04d-%02d", now.Year()+DefaultCardValidityYears, now.Month()) {
 		t.Errorf("subscribed again: %+v", d.Subscription)
 	}
 }
@@ -326,5 +326,23 @@ func TestLoadRefusesABrokenDataset(t *testing.T) {
 	}
 	if d := must[Description](t)(s.Describe(ctx, "usr_owner", "org_acme")); d.Subscription == nil || d.Subscription.Quantity != 3 {
 		t.Errorf("a refused dataset changed the state: %+v", d.Subscription)
+	}
+}
+
+// TestDefaultCardExpiry: a card given without an expiry expires in the same month, three calendar
+// years on, whatever the day of the month.
+func TestDefaultCardExpiry(t *testing.T) {
+	for _, c := range []struct {
+		now  time.Time
+		want string
+	}{
+		{time.Date(2026, 12, 1, 14, 0, 0, 0, time.UTC), "2029-12"},
+		{time.Date(2028, 2, 29, 23, 59, 0, 0, time.UTC), "2031-02"},
+		{time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC), "2029-01"},
+		{time.Date(2026, 12, 31, 23, 59, 59, 0, time.UTC), "2029-12"},
+	} {
+		if got := defaultCardExpiry(c.now); got != c.want {
+			t.Errorf("defaultCardExpiry(%s) = %s, want %s", c.now, got, c.want)
+		}
 	}
 }

@@ -24,11 +24,18 @@ type PaymentEvent struct {
 	ID         string    // the provider's event id: the same event delivered twice has the same ID
 	Type       EventType // what happened
 	LinkID     string    // the link's id, the last segment of its path
-	PaymentExp string    // the card's expiry (YYYY-MM) for a completion; "" means DefaultCardValidity from today
+	PaymentExp string    // the card's expiry (YYYY-MM) for a completion; "" means DefaultCardValidityYears from today
 }
 
-// DefaultCardValidity is how long a card whose expiry the event does not give stays valid.
-const DefaultCardValidity = 3 * 365 * 24 * time.Hour
+// DefaultCardValidityYears is how long a card whose expiry the event does not give stays valid:
+// its expiry month is this month, that many calendar years on.
+const DefaultCardValidityYears = 3
+
+// defaultCardExpiry is the expiry (YYYY-MM) of a card given without one at now.
+func defaultCardExpiry(now time.Time) string {
+	first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, time.UTC)
+	return first.AddDate(DefaultCardValidityYears, 0, 0).Format("2006-01")
+}
 
 // ApplyPaymentEvent applies ev in one transaction, together with ev.ID, so that an event
 // delivered again changes nothing and is not an error: duplicate reports it.
@@ -137,10 +144,10 @@ func openLink(ctx context.Context, tx *sql.Tx, id string, kind LinkKind, now tim
 }
 
 // newCard returns the expiry of a card given with a completion: exp when it is YYYY-MM and valid
-// today, DefaultCardValidity from now when it is empty.
+// today, DefaultCardValidityYears from now when it is empty.
 func newCard(exp string, now time.Time) (string, error) {
 	if exp == "" {
-		return now.Add(DefaultCardValidity).Format("2006-01"), nil
+		return defaultCardExpiry(now), nil
 	}
 	if t, err := time.Parse("2006-01", exp); err != nil || len(exp) != len("2006-01") || t.Year() < 1 {
 		return "", refuse(CodeInvalidCard, "card expiry %q is not YYYY-MM", exp)
