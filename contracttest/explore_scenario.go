@@ -10,41 +10,16 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudplans/billing-mock/contracttest/internal/model"
+	"github.com/cloudplans/billing-mock/contracttest/scenariofile"
 )
 
 // The scenario file of a shrunk sequence, as the runner's parser reads it (FORMAT.md).
-type scenarioFile struct {
-	Name        string         `yaml:"name"`
-	Description string         `yaml:"description"`
-	Requires    []string       `yaml:"requires,omitempty"`
-	Decision    string         `yaml:"decision"`
-	Steps       []scenarioStep `yaml:"steps"`
-}
-
-type scenarioStep struct {
-	Name    string           `yaml:"name"`
-	Request *scenarioRequest `yaml:"request,omitempty"`
-	Control string           `yaml:"control,omitempty"`
-	Link    string           `yaml:"link,omitempty"`
-	Body    any              `yaml:"body,omitempty"`
-	Expect  *scenarioExpect  `yaml:"expect,omitempty"`
-}
-
-type scenarioRequest struct {
-	Method  string            `yaml:"method"`
-	Path    string            `yaml:"path"`
-	Query   map[string]any    `yaml:"query,omitempty"`
-	Auth    string            `yaml:"auth,omitempty"`
-	Headers map[string]string `yaml:"headers,omitempty"`
-	Body    any               `yaml:"body,omitempty"`
-	RawBody *string           `yaml:"raw_body,omitempty"`
-}
-
-type scenarioExpect struct {
-	Status  int               `yaml:"status,omitempty"`
-	Body    any               `yaml:"body,omitempty"`
-	Capture map[string]string `yaml:"capture,omitempty"`
-}
+type (
+	scenarioFile    = scenariofile.File
+	scenarioStep    = scenariofile.Step
+	scenarioRequest = scenariofile.Request
+	scenarioExpect  = scenariofile.Expect
+)
 
 // scenario renders a shrunk sequence as a scenario of fixtures/contract: its steps, each expecting
 // the model's answer, then, when the divergence showed in the reads after a step, that read. The

@@ -40,6 +40,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/contracttest/scenariofile"
 	"github.com/cloudplans/billing-mock/mock/internal/proxy"
 )
 
@@ -343,40 +344,13 @@ var recordedHeaders = []string{"Content-Type", "Prefer"}
 // than as itself: the 413 tests' bodies.
 const largeBody = 64 << 10
 
-// scenario and step are the file's format (contracttest/FORMAT.md), in its key order.
-type scenario struct {
-	Name        string   `yaml:"name"`
-	Description string   `yaml:"description"`
-	Requires    []string `yaml:"requires,omitempty"`
-	Level       string   `yaml:"level"`
-	Steps       []step   `yaml:"steps"`
-}
-
-type step struct {
-	Name    string   `yaml:"name"`
-	Request *request `yaml:"request,omitempty"`
-	Control string   `yaml:"control,omitempty"`
-	Link    string   `yaml:"link,omitempty"`
-	Body    any      `yaml:"body,omitempty"`
-	Expect  *expect  `yaml:"expect,omitempty"`
-}
-
-type request struct {
-	Method    string            `yaml:"method,omitempty"`
-	Path      string            `yaml:"path"`
-	Query     map[string]any    `yaml:"query,omitempty"`
-	Auth      string            `yaml:"auth,omitempty"`
-	Headers   map[string]string `yaml:"headers,omitempty"`
-	Body      any               `yaml:"body,omitempty"`
-	RawBody   *string           `yaml:"raw_body,omitempty"`
-	BodyBytes int               `yaml:"body_bytes,omitempty"`
-}
-
-type expect struct {
-	Status  int               `yaml:"status,omitempty"`
-	Body    any               `yaml:"body,omitempty"`
-	Capture map[string]string `yaml:"capture,omitempty"`
-}
+// scenario, step, request and expect are the file's format (contracttest/FORMAT.md).
+type (
+	scenario = scenariofile.File
+	step     = scenariofile.Step
+	request  = scenariofile.Request
+	expect   = scenariofile.Expect
+)
 
 // writer turns exchanges into steps, keeping the variables known so far.
 type writer struct {
