@@ -31,12 +31,12 @@ test: ## vet, every test under the race detector (both modules), and a short run
 
 # Each fuzz target for FUZZTIME; `make fuzz FUZZTIME=2m` for a longer hunt.
 fuzz-short fuzz:
-	@set -e; for mod in $(MODULES); do ( cd $$mod; \
+	@mkdir -p bin; set -e; for mod in $(MODULES); do ( cd $$mod; \
 	for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$t ($(FUZZTIME))"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >/dev/null || \
-	      { $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
+	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg >$(CURDIR)/bin/fuzz.log 2>&1 || \
+	      { cat $(CURDIR)/bin/fuzz.log; $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg; exit 1; }; \
 	  done; \
 	done ); done
 
