@@ -88,16 +88,7 @@ func Execute(ctx context.Context, opts Options) (*Report, error) {
 		case Skipped:
 			rep.Skipped++
 		}
-		for _, f := range res.Failures {
-			switch f.Level {
-			case LevelDocs:
-				rep.ByLevel.Docs++
-			case LevelDecision:
-				rep.ByLevel.Decision++
-			default:
-				rep.ByLevel.Setup++
-			}
-		}
+		rep.ByLevel.add(res.Failures)
 	}
 	rep.IgnoredDecisions = int(r.ignored.Load())
 	rep.Hints = r.hints.list()

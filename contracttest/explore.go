@@ -153,16 +153,7 @@ func Explore(ctx context.Context, opts ExploreOptions) (*Report, error) {
 		rep.Passed = 1
 	case Failed:
 		rep.Failed = 1
-		for _, f := range res.Failures {
-			switch f.Level {
-			case LevelDocs:
-				rep.ByLevel.Docs++
-			case LevelDecision:
-				rep.ByLevel.Decision++
-			default:
-				rep.ByLevel.Setup++
-			}
-		}
+		rep.ByLevel.add(res.Failures)
 	}
 	rep.IgnoredDecisions = int(r.ignored.Load())
 	rep.Hints = r.hints.list()

@@ -59,6 +59,20 @@ type LevelCounts struct {
 	Setup int `json:"setup"`
 }
 
+// add counts each of failures under its level.
+func (c *LevelCounts) add(failures []Failure) {
+	for _, f := range failures {
+		switch f.Level {
+		case LevelDocs:
+			c.Docs++
+		case LevelDecision:
+			c.Decision++
+		default:
+			c.Setup++
+		}
+	}
+}
+
 // CapabilitySource is a capability and what supplies it: "go" (Options.Hooks), "hook" (the
 // -hook command) or "http" (the test-support protocol of GET /_mock/health).
 type CapabilitySource struct {
