@@ -120,10 +120,7 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("mock: %w", err)
 	}
 	if opts.Proxy == nil {
-		served, err := spec.New(c.Source())
-		if err != nil {
-			return nil, fmt.Errorf("mock: %w", err)
-		}
+		served := spec.New(c.Source())
 		tokens := make([]string, len(seed.Users))
 		for i, u := range seed.Users {
 			tokens[i] = u.Token

@@ -17,6 +17,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/getkin/kin-openapi/openapi3"
 
@@ -44,18 +45,21 @@ var tryJS []byte
 type Handler struct {
 	// Links gives the mock's own base URL, for the page's curl commands.
 	Links link.Base
-	page  reference
+	page  func() reference // builds the page's content at its first call, then returns that
 	tmpl  *template.Template
 }
 
-// New builds the page's content from the contract c, with the answers' examples from book and the
-// tokens a try-it form offers (the first is filled in), and parses its template.
+// New parses the page's template. The page's content is read from the contract c, with the
+// answers' examples from book and the tokens a try-it form offers (the first is filled in), at the
+// first request for the page: most runs of the mock never open it, and an idle mock should not
+// hold it. c and book are only read.
 func New(c *contract.Contract, book *examples.Book, tokens []string, links link.Base) (*Handler, error) {
 	t, err := template.New("docs").Funcs(template.FuncMap{"statusClass": statusClass}).Parse(docsHTML)
 	if err != nil {
 		return nil, fmt.Errorf("parse the docs page's template: %w", err)
 	}
-	return &Handler{Links: links, page: build(c, book, tokens), tmpl: t}, nil
+	tokens = slices.Clone(tokens)
+	return &Handler{Links: links, page: sync.OnceValue(func() reference { return build(c, book, tokens) }), tmpl: t}, nil
 }
 
 // reference is the page: the contract as it documents itself, and the forms' defaults.
@@ -129,7 +133,7 @@ type field struct{ Name, Value string }
 
 // Page answers GET and HEAD /_mock/docs.
 func (h *Handler) Page(w http.ResponseWriter, r *http.Request, _ *session.Record) {
-	ref := h.page
+	ref := h.page()
 	ref.Base = h.Links.Of(r)
 	var buf bytes.Buffer
 	if err := h.tmpl.ExecuteTemplate(&buf, "docs", ref); err != nil {

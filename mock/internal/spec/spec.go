@@ -1,7 +1,8 @@
 // Package spec serves the contract the mock validates with, as the document it was loaded from:
 // GET /openapi.yaml and GET /openapi.json. A document written in YAML is served as written at
 // /openapi.yaml and converted to JSON for /openapi.json (members in the document's order); one
-// written in JSON the other way round. Both are made once, by New.
+// written in JSON the other way round. Both are made once, at the first request for either: most
+// runs of the mock never ask, and the conversion's garbage would stay in an idle mock's memory.
 package spec
 
 import (
@@ -13,11 +14,14 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/cloudplans/billing-mock/mock/errcode"
 	"github.com/cloudplans/billing-mock/mock/internal/session"
+	"github.com/cloudplans/billing-mock/mock/internal/writer"
 )
 
 // The paths it serves, and their media types (application/yaml is RFC 9512's).
@@ -31,6 +35,11 @@ const (
 
 // Handler serves one document in both forms. Make one with New.
 type Handler struct {
+	forms func() (forms, error) // converts the document at its first call, then returns that
+}
+
+// forms is the document in both forms.
+type forms struct {
 	yaml, json document
 }
 
@@ -42,11 +51,17 @@ type document struct {
 }
 
 // New returns the handler that serves source, an OpenAPI document in YAML or JSON (as
-// contract.Load takes it).
-func New(source []byte) (*Handler, error) {
+// contract.Load takes it). A document that cannot be converted (which contract.Load would already
+// have refused) is answered with a 500 internal_error envelope giving the reason.
+func New(source []byte) *Handler {
+	return &Handler{forms: sync.OnceValues(func() (forms, error) { return convert(source) })}
+}
+
+// convert parses source and writes it in the other form.
+func convert(source []byte) (forms, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(source, &root); err != nil {
-		return nil, fmt.Errorf("spec: parse the document: %w", err)
+		return forms{}, fmt.Errorf("spec: parse the document: %w", err)
 	}
 	var yamlText, jsonText []byte
 	if trimmed := bytes.TrimLeft(source, " \t\r\n\ufeff"); len(trimmed) > 0 && trimmed[0] == '{' {
@@ -56,26 +71,26 @@ func New(source []byte) (*Handler, error) {
 		enc := yaml.NewEncoder(&buf)
 		enc.SetIndent(2)
 		if err := enc.Encode(&root); err != nil {
-			return nil, fmt.Errorf("spec: write the document as YAML: %w", err)
+			return forms{}, fmt.Errorf("spec: write the document as YAML: %w", err)
 		}
 		if err := enc.Close(); err != nil {
-			return nil, fmt.Errorf("spec: write the document as YAML: %w", err)
+			return forms{}, fmt.Errorf("spec: write the document as YAML: %w", err)
 		}
 		yamlText = buf.Bytes()
 	} else {
 		yamlText = source
 		var buf bytes.Buffer
 		if err := writeJSON(&buf, &root); err != nil {
-			return nil, fmt.Errorf("spec: write the document as JSON: %w", err)
+			return forms{}, fmt.Errorf("spec: write the document as JSON: %w", err)
 		}
 		var indented bytes.Buffer
 		if err := json.Indent(&indented, buf.Bytes(), "", "  "); err != nil {
-			return nil, fmt.Errorf("spec: write the document as JSON: %w", err)
+			return forms{}, fmt.Errorf("spec: write the document as JSON: %w", err)
 		}
 		indented.WriteByte('\n')
 		jsonText = indented.Bytes()
 	}
-	return &Handler{yaml: newDocument(yamlText, YAMLType), json: newDocument(jsonText, JSONType)}, nil
+	return forms{yaml: newDocument(yamlText, YAMLType), json: newDocument(jsonText, JSONType)}, nil
 }
 
 func newDocument(body []byte, contentType string) document {
@@ -84,10 +99,24 @@ func newDocument(body []byte, contentType string) document {
 }
 
 // YAML answers GET and HEAD /openapi.yaml.
-func (h *Handler) YAML(w http.ResponseWriter, r *http.Request, _ *session.Record) { h.yaml.serve(w, r) }
+func (h *Handler) YAML(w http.ResponseWriter, r *http.Request, _ *session.Record) {
+	h.serve(w, r, func(f forms) document { return f.yaml })
+}
 
 // JSON answers GET and HEAD /openapi.json.
-func (h *Handler) JSON(w http.ResponseWriter, r *http.Request, _ *session.Record) { h.json.serve(w, r) }
+func (h *Handler) JSON(w http.ResponseWriter, r *http.Request, _ *session.Record) {
+	h.serve(w, r, func(f forms) document { return f.json })
+}
+
+// serve answers with the form pick chooses, or with the reason the document could not be converted.
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, pick func(forms) document) {
+	f, err := h.forms()
+	if err != nil {
+		writer.Error(w, errcode.New(errcode.Internal, err.Error()))
+		return
+	}
+	pick(f).serve(w, r)
+}
 
 // serve answers with the document: its Content-Type and ETag, revalidated on every use (no-cache),
 // 304 to a matching If-None-Match, the headers alone to HEAD (http.ServeContent).

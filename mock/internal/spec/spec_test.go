@@ -14,6 +14,7 @@ import (
 
 	billingmock "github.com/cloudplans/billing-mock"
 	"github.com/cloudplans/billing-mock/contract"
+	"github.com/cloudplans/billing-mock/mock/internal/session"
 )
 
 // docJSON is the loaded document of an OpenAPI text, as kin-openapi writes it back: two texts
@@ -31,7 +32,7 @@ func docJSON(t *testing.T, text []byte) string {
 // /openapi.json loads to the same document, its members in the YAML's order.
 func TestEmbeddedBothForms(t *testing.T) {
 	src := billingmock.OpenAPI()
-	h, err := New(src)
+	h, err := convert(src)
 	require.NoError(t, err)
 	assert.Equal(t, string(src), string(h.yaml.body))
 	assert.Equal(t, docJSON(t, src), docJSON(t, h.json.body), "the JSON form is the same document")
@@ -44,10 +45,10 @@ func TestEmbeddedBothForms(t *testing.T) {
 // TestJSONSource checks a document written in JSON: served as written at /openapi.json, and as
 // block YAML that loads to the same document at /openapi.yaml.
 func TestJSONSource(t *testing.T) {
-	h, err := New(billingmock.OpenAPI())
+	h, err := convert(billingmock.OpenAPI())
 	require.NoError(t, err)
 	src := h.json.body
-	fromJSON, err := New(src)
+	fromJSON, err := convert(src)
 	require.NoError(t, err)
 	assert.Equal(t, string(src), string(fromJSON.json.body))
 	y := string(fromJSON.yaml.body)
@@ -76,14 +77,15 @@ scalars: [~, null, true, no, 0x1f, 1_000, 1.5, .inf, "007", 2026-09-15, 12:30, '
 }
 
 func TestServe(t *testing.T) {
-	h, err := New(billingmock.OpenAPI())
+	h := New(billingmock.OpenAPI())
+	f, err := convert(billingmock.OpenAPI())
 	require.NoError(t, err)
 	for _, tt := range []struct {
 		serve func(http.ResponseWriter, *http.Request)
 		doc   document
 	}{
-		{func(w http.ResponseWriter, r *http.Request) { h.YAML(w, r, nil) }, h.yaml},
-		{func(w http.ResponseWriter, r *http.Request) { h.JSON(w, r, nil) }, h.json},
+		{func(w http.ResponseWriter, r *http.Request) { h.YAML(w, r, nil) }, f.yaml},
+		{func(w http.ResponseWriter, r *http.Request) { h.JSON(w, r, nil) }, f.json},
 	} {
 		w := httptest.NewRecorder()
 		tt.serve(w, httptest.NewRequest(http.MethodGet, "/", nil))
@@ -98,5 +100,22 @@ func TestServe(t *testing.T) {
 		r.Header.Set("If-None-Match", etag)
 		tt.serve(w, r)
 		assert.Equal(t, http.StatusNotModified, w.Code)
+	}
+}
+
+// TestUnconvertible checks that a document that cannot be written in the other form is answered
+// with the error envelope and the reason, on both paths, rather than an empty or partial document.
+func TestUnconvertible(t *testing.T) {
+	h := New([]byte("openapi: 3.0.3\nx-flag: !!bool maybe\n"))
+	for _, serve := range []func(http.ResponseWriter, *http.Request, *session.Record){h.YAML, h.JSON} {
+		w := httptest.NewRecorder()
+		serve(w, httptest.NewRequest(http.MethodGet, "/", nil), nil)
+		assert.Equal(t, http.StatusInternalServerError, w.Code)
+		var env struct {
+			Error struct{ Code, Message string }
+		}
+		require.NoError(t, json.Unmarshal(w.Body.Bytes(), &env), w.Body.String())
+		assert.Equal(t, "internal_error", env.Error.Code)
+		assert.Contains(t, env.Error.Message, "line 2")
 	}
 }
