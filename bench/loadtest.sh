@@ -6,9 +6,10 @@
 # bench/prism/node_modules exists) Prism's mock of openapi.yaml is measured the same way.
 #
 # The servers compared run side by side and take turns: each request kind is measured REPEAT
-# times on each server, the reference and the mock one after the other, and benchtool check takes
-# the median of the runs. On a shared machine the speed drifts by ±10% within a minute; measuring
-# all of one server and then all of the other put that drift into the ratios.
+# times on each server, the reference and the mock one after the other (in the reverse order every
+# other round), and benchtool check takes the median of the runs. On a shared machine the speed
+# drifts by ±10% within a minute, and one 2 s run of a server against the next server's differs by
+# up to ±20%: many short turns, not a few long ones, are what make a median hold still.
 #
 # It prints the table and exits 1 when a target is missed. Everything listens on 127.0.0.1 only,
 # and only the processes this script started are stopped, by PID.
@@ -24,15 +25,15 @@
 # with PRISM=1, Prism's validating proxy (prism proxy) once; benchtool check holds it to at least
 # 20× Prism's req/s and a p99 at most 2× the bare proxy's.
 #
-# Environment: DURATION (each wrk run, default 5s), REPEAT (runs of each kind, default 3), MILLION
+# Environment: DURATION (each wrk run, default 2s), REPEAT (runs of each kind, default 9), MILLION
 # (requests of the memory run, default 1000000), PRISM (1/0), NOCACHE (1: also measure the mock
 # with -validation-cache 0; default 1), BASELINE (a git revision; empty: no comparison),
 # WRK_TIMEOUT (wrk's --timeout, default 10s), ONLY (proxy: only the validating proxy's part).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DURATION=${DURATION:-5s}
-REPEAT=${REPEAT:-3}
+DURATION=${DURATION:-2s}
+REPEAT=${REPEAT:-9}
 MILLION=${MILLION:-1000000}
 NOCACHE=${NOCACHE:-1}
 BASELINE=${BASELINE:-}
@@ -156,8 +157,16 @@ measure() {
   shift
   for conns in 10 50; do
     for round in $(seq 1 "$rounds"); do
+      # Every other round takes the servers in the reverse order, so that a drift of the machine's
+      # speed within a round does not always favour the same one.
+      local order=("$@")
+      if ((round % 2 == 0)); then
+        local i
+        order=()
+        for ((i = $#; i >= 1; i--)); do order+=("${!i}"); done
+      fi
       for ep in describe history update; do
-        for server in "$@"; do
+        for server in "${order[@]}"; do
           name=${server%%=*} base=${server#*=}
           case $ep in
           describe) wrk_run "$name" describe "$conns" "$base$DESCRIBE" GET "" "" ;;

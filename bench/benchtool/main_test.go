@@ -27,8 +27,8 @@ not a result line
 	}, got)
 }
 
-// TestCompareBaseline: each req/s ratio is the median of the rounds' ratios, and one that lost
-// more than 5% of the baseline's is missed.
+// TestCompareBaseline: each req/s ratio is the median of the rounds' ratios, the change is the
+// median of the rounds' own changes, and a change below -5% is missed.
 func TestCompareBaseline(t *testing.T) {
 	t.Parallel()
 	rounds := map[string][]float64{
@@ -39,10 +39,16 @@ func TestCompareBaseline(t *testing.T) {
 		"reference.history.10.rps":  {100},
 		"baseline.history.10.rps":   {80},
 		"mock.history.10.rps":       {75},
+		// The mock was faster than the baseline in two rounds of three: the quotient of the two
+		// medians (70% ÷ 80%) would say -12.5%, the median of the rounds' changes says +12.5%.
+		"reference.update.10.rps": {100, 100, 100},
+		"baseline.update.10.rps":  {60, 80, 100},
+		"mock.update.10.rps":      {70, 90, 50},
 	}
 	var out strings.Builder
 	assert.Equal(t, 1, compareBaseline(&out, rounds), out.String())
 	assert.Regexp(t, `mock +10 +describe +80\.0% +80\.0% +\+0\.0% .* met`, out.String())
 	assert.Regexp(t, `mock +10 +history +80\.0% +75\.0% +-6\.2% .* MISSED`, out.String())
+	assert.Regexp(t, `mock +10 +update +80\.0% +70\.0% +\+12\.5% .* met`, out.String())
 	assert.Equal(t, 0, compareBaseline(&out, readRounds([]byte("mock.describe.10.rps 1\n"))), "no baseline, no comparison")
 }
