@@ -2,6 +2,7 @@ package mock
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -140,7 +142,7 @@ func TestProxyCleanTraffic(t *testing.T) {
 		v, _ := p.violations(t)
 		assert.Equal(t, map[bool]string{false: "report", true: "enforce"}[enforce], v.Mode)
 		assert.Contains(t, v.Summary, "getorganization: 3 exchanges, 0 with violations (0 in requests, 0 in answers)")
-		assert.Contains(t, v.Summary, "list_billing: 1 exchanges, 0 with violations (0 in requests, 0 in answers)")
+		assert.Contains(t, v.Summary, "list_billing: 1 exchange, 0 with violations (0 in requests, 0 in answers)")
 		assert.Empty(t, v.Violations)
 	}
 }
@@ -159,6 +161,44 @@ func TestProxyBodyForwardedOnGet(t *testing.T) {
 	r := send(t, http.MethodGet, p.proxy.URL+describePath+"?action=getorganization", "tok_owner", `{"org_id":"org_acme"}`, nil)
 	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
 	assert.Equal(t, `GET {"org_id":"org_acme"}`, <-got)
+}
+
+// TestProxyCompressingUpstream: an upstream that gzips whatever it may (as a real service behind
+// a CDN does) is validated on the decoded answer, and the client gets that answer, whatever
+// Accept-Encoding it sent.
+func TestProxyCompressingUpstream(t *testing.T) {
+	t.Parallel()
+	mock := newTestServer(t, Options{})
+	p := newProxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+			mock.ServeHTTP(w, r)
+			return
+		}
+		rec := httptest.NewRecorder()
+		mock.ServeHTTP(rec, r)
+		var zipped bytes.Buffer
+		zw := gzip.NewWriter(&zipped)
+		_, _ = zw.Write(rec.Body.Bytes())
+		require.NoError(t, zw.Close())
+		for k, vs := range rec.Header() {
+			w.Header()[k] = vs
+		}
+		w.Header().Set("Content-Encoding", "gzip")
+		w.Header().Set("Content-Length", strconv.Itoa(zipped.Len()))
+		w.WriteHeader(rec.Code)
+		_, _ = w.Write(zipped.Bytes())
+	}), Proxy{Enforce: true}, Options{})
+	target := describePath + "?action=getorganization&org_id=org_acme"
+	plain := send(t, http.MethodGet, p.upstream.URL+target, "tok_owner", "", map[string]string{"Accept-Encoding": "identity"})
+	for _, accept := range []string{"gzip, deflate, br", "gzip", "identity"} {
+		r := send(t, http.MethodGet, p.proxy.URL+target, "tok_owner", "", map[string]string{"Accept-Encoding": accept})
+		require.Equal(t, http.StatusOK, r.status, "Accept-Encoding %q: %s", accept, r.body)
+		assert.Equal(t, "0", r.header.Get("Contract-Violations"), accept)
+		assert.Empty(t, r.header.Get("Content-Encoding"), accept)
+		assert.Equal(t, string(plain.body), string(r.body), accept)
+	}
+	v, _ := p.violations(t)
+	assert.Empty(t, v.Violations)
 }
 
 // TestProxyContractSuite: the whole contract suite passes through the proxy, in both modes, and
@@ -223,7 +263,7 @@ func TestProxyBrokenUpstream(t *testing.T) {
 				fields = append(fields, p.Field)
 			}
 			assert.Contains(t, fields, bc.field, "%s", body)
-			assert.Contains(t, strings.Join(v.Summary, "\n"), bc.action+": 1 exchanges, 1 with violations (0 in requests, ")
+			assert.Contains(t, strings.Join(v.Summary, "\n"), bc.action+": 1 exchange, 1 with violations (0 in requests, ")
 
 			enforce := newProxied(t, broken.Find(bc.variant).Wrap(roles, newTestServer(t, Options{})), Proxy{Enforce: true}, Options{})
 			e := send(t, http.MethodGet, enforce.proxy.URL+bc.target, "tok_owner", "", nil)

@@ -25,7 +25,7 @@ func TestProxyFlags(t *testing.T) {
 	status, body = get(t, base+"/_mock/violations", "")
 	assert.Equal(t, 200, status, body)
 	assert.Contains(t, body, `"mode":"enforce"`)
-	assert.Contains(t, body, "getorganization: 1 exchanges, 0 with violations")
+	assert.Contains(t, body, "getorganization: 1 exchange, 0 with violations")
 	stop()
 	data, err := os.ReadFile(filepath.Join(rec, "flow-0001.yaml"))
 	require.NoError(t, err, "the flow is written at shutdown")

@@ -38,8 +38,12 @@ type ActionCounts struct {
 
 // Summary is one line for people.
 func (c ActionCounts) Summary() string {
-	return fmt.Sprintf("%s: %d exchanges, %d with violations (%d in requests, %d in answers)",
-		c.Action, c.Exchanges, c.Violating, c.RequestViolations, c.ResponseViolations)
+	exchanges := "exchanges"
+	if c.Exchanges == 1 {
+		exchanges = "exchange"
+	}
+	return fmt.Sprintf("%s: %d %s, %d with violations (%d in requests, %d in answers)",
+		c.Action, c.Exchanges, exchanges, c.Violating, c.RequestViolations, c.ResponseViolations)
 }
 
 // DefaultLogSize is how many exchanges with violations a Log keeps.

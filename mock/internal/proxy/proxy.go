@@ -254,7 +254,9 @@ func (h *Handler) forward(r *http.Request, raw []byte) (*http.Response, []byte, 
 		return nil, nil, errcode.New(errcode.UpstreamUnreachable, "the proxy could not build the upstream request: "+err.Error())
 	}
 	for k, vs := range r.Header {
-		if !hopByHop(k) && !connectionListed(r.Header, k) {
+		// The client's Accept-Encoding stays here: the answer is validated, so it must arrive
+		// decoded. Without one, the transport asks for gzip itself and decodes what it gets.
+		if !hopByHop(k) && !connectionListed(r.Header, k) && k != "Accept-Encoding" {
 			out.Header[k] = vs
 		}
 	}
