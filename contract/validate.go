@@ -800,21 +800,26 @@ func sameValue(q string, raw json.RawMessage) bool {
 	return strings.TrimSpace(string(raw)) == q
 }
 
+// sameMethods reports whether the Allow header got lists the methods of want, as a set; HEAD and
+// OPTIONS may be listed besides.
 func sameMethods(got, want string) bool {
-	norm := func(s string) []string {
-		var out []string
-		for _, m := range strings.Split(s, ",") {
-			if m = strings.TrimSpace(m); m != "" {
-				out = append(out, strings.ToUpper(m))
-			}
-		}
-		slices.Sort(out)
-		return out
-	}
-	g := norm(got)
+	g := MethodList(got)
 	// HEAD and OPTIONS may be listed in addition to the documented methods.
 	g = slices.DeleteFunc(g, func(m string) bool { return m == http.MethodHead || m == http.MethodOptions })
-	return slices.Equal(g, norm(want))
+	return slices.Equal(g, MethodList(want))
+}
+
+// MethodList reads the value of an Allow header: its methods upper-cased and sorted, empty items
+// dropped, so that two lists can be compared as sets with slices.Equal.
+func MethodList(allow string) []string {
+	var out []string
+	for _, m := range strings.Split(allow, ",") {
+		if m = strings.TrimSpace(m); m != "" {
+			out = append(out, strings.ToUpper(m))
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // DuplicateMemberError says that a JSON object has the same member twice.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/cloudplans/billing-mock/contract"
 	"github.com/cloudplans/billing-mock/contracttest/internal/model"
 	"github.com/cloudplans/billing-mock/mock/fixture"
 	"github.com/cloudplans/billing-mock/mock/state"
@@ -134,7 +135,7 @@ func (l *ledger) compareAnswerParts(c *comparison, action, org string, want mode
 		c.add(decision(decEnvelopeStatus), "body /status: expected %d, the HTTP status, got %s", got.Status, show(status))
 		return
 	}
-	if want.Status == http.StatusMethodNotAllowed && !sameMethodList(got.Header.Get("Allow"), want.Allow) {
+	if want.Status == http.StatusMethodNotAllowed && !slices.Equal(contract.MethodList(got.Header.Get("Allow")), contract.MethodList(want.Allow)) {
 		c.add(decision(decErrors), "header Allow: the model answers %q, the target %q", want.Allow, got.Header.Get("Allow"))
 		return
 	}
@@ -167,21 +168,6 @@ func statusText(status int, code any) string {
 func numberIs(v any, n int) bool {
 	num, ok := v.(json.Number)
 	return ok && num.String() == strconv.Itoa(n)
-}
-
-// sameMethodList compares two Allow headers as sets of methods.
-func sameMethodList(a, b string) bool {
-	split := func(s string) []string {
-		var out []string
-		for _, m := range strings.Split(s, ",") {
-			if m = strings.TrimSpace(m); m != "" {
-				out = append(out, strings.ToUpper(m))
-			}
-		}
-		slices.Sort(out)
-		return out
-	}
-	return slices.Equal(split(a), split(b))
 }
 
 // compareDescribe compares a describe answer: the organization, and its subscription's presence,
