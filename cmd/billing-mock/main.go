@@ -2,7 +2,7 @@
 //
 //	billing-mock [-addr 127.0.0.1:8080] [-fixtures FILE | -scenario NAME] [-spec FILE] [-cors-origins LIST]
 //	             [-public-url URL] [-log-format text|json] [-quiet] [-strict=true] [-version]
-//	billing-mock snapshot -base-url URL -token T [-token T2 ...] -org ORG [-org ORG2 ...] [-clock TIME] > state.yaml
+//	billing-mock snapshot -base-url URL -token-file FILE [-token T ...] -org ORG [-org ORG2 ...] [-clock TIME] > state.yaml
 //	billing-mock -proxy URL [-proxy-mode report|enforce] [-proxy-roles FILE] [-record DIR [-record-idle 30s]]
 //
 // With -proxy it is a validating proxy of the billing API at URL instead of the mock (package
@@ -61,7 +61,7 @@ func main() {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := runEnv(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+	if err := runEnv(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
@@ -141,7 +141,7 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 	fs.StringVar(&c.record, "record", "", "with -proxy: write each flow (the consecutive requests of one token on one organization in one session) into this directory as a contract scenario; a flow is written when its session sends another token or organization or resets, after -record-idle without a request, and at shutdown")
 	fs.DurationVar(&c.recordIdle, "record-idle", 30*time.Second, "with -record: a session quiet for this long has its flow written")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n       billing-mock snapshot -base-url URL -token T -org ORG [-org ORG2 ...] > state.yaml  (billing-mock snapshot -h)\n\nServes a stateful mock of the Cloud Plans billing API, or, with -proxy URL, validates the traffic to another implementation.\n\nFlags:\n")
+		fmt.Fprintf(fs.Output(), "Usage: billing-mock [flags]\n       billing-mock snapshot -base-url URL -token-file FILE -org ORG [-org ORG2 ...] > state.yaml  (billing-mock snapshot -h)\n\nServes a stateful mock of the Cloud Plans billing API, or, with -proxy URL, validates the traffic to another implementation.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -176,10 +176,11 @@ func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (co
 }
 
 // runEnv parses flags (getenv is the environment), builds the mock, serves until ctx ends, then
-// shuts down within 3 s; "snapshot" as the first argument runs that subcommand instead.
-func runEnv(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) (err error) {
+// shuts down within 3 s; "snapshot" as the first argument runs that subcommand instead (the only
+// reader of stdin, for -token-file -).
+func runEnv(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) (err error) {
 	if len(args) > 0 && args[0] == "snapshot" {
-		return runSnapshot(ctx, args[1:], stdout, stderr)
+		return runSnapshot(ctx, args[1:], getenv, stdin, stdout, stderr)
 	}
 	c, err := parseFlags(args, getenv, stderr)
 	if err != nil {

@@ -26,7 +26,7 @@ import (
 // run is runEnv with an empty environment, so that no BILLING_MOCK_ADDR of the machine reaches the
 // tests.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	return runEnv(ctx, args, func(string) string { return "" }, stdout, stderr)
+	return runEnv(ctx, args, func(string) string { return "" }, nil, stdout, stderr)
 }
 
 // syncBuffer is a bytes.Buffer safe to read while the server writes to it.
@@ -287,7 +287,7 @@ func TestListenAddress(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	stdout := &syncBuffer{}
 	done := make(chan error, 1)
-	go func() { done <- runEnv(ctx, []string{"-quiet"}, env("127.0.0.1:0"), stdout, io.Discard) }()
+	go func() { done <- runEnv(ctx, []string{"-quiet"}, env("127.0.0.1:0"), nil, stdout, io.Discard) }()
 	require.Eventually(t, func() bool {
 		return regexp.MustCompile(`^billing-mock listening on http://127\.0\.0\.1:[1-9][0-9]*\n$`).MatchString(stdout.String())
 	}, 5*time.Second, 10*time.Millisecond, "banner: %q", stdout.String())

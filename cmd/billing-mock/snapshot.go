@@ -17,17 +17,26 @@ import (
 )
 
 // snapshotUsage is billing-mock snapshot -h, above the flags.
-const snapshotUsage = `Usage: billing-mock snapshot -base-url URL -token T [-token T2 ...] -org ORG [-org ORG2 ...] [-clock TIME] > state.yaml
+const snapshotUsage = `Usage: billing-mock snapshot -base-url URL -token-file FILE -org ORG [-org ORG2 ...] [-clock TIME] > state.yaml
+       BILLING_MOCK_TOKEN=T billing-mock snapshot -base-url URL -org ORG ... > state.yaml
+       billing-mock snapshot -base-url URL -token T [-token T2 ...] -org ORG ... > state.yaml
 
 Reads describe and history of each organization through the public billing API (GET only, never a
 change, never /_mock/) and writes a seed that -fixtures FILE and PUT /_mock/state load: describe and
 history on the mock then answer what the service answered, field for field.
 
+Tokens: a -token T on the command line shows in ps and in the shell's history; for a real
+customer's tokens give -token-file FILE (one token a line, in order; surrounding whitespace trimmed,
+blank lines and lines starting with # skipped; - reads standard input; given once) or, for one
+token, the environment variable ` + tokenEnv + ` (used only when neither -token nor -token-file is
+given). With both flags, the -token flags come first, then the file's lines: token #1 is the first
+of them all. No message shows a token, only its number or its file and line.
+
 Roles (tokens never appear in the output, only these names):
   tok_owner        the organizations' owner, with the user id describe shows (a second owner: tok_owner_2, ...)
-  tok_member       the first -token; it must read every -org, and becomes a member (reads, cannot change)
-  tok_member_N     each further -token that reads some of the -org: a member of those it reads
-  tok_outsider_N   each further -token that reads none of them
+  tok_member       token #1; it must read every -org, and becomes a member (reads, cannot change)
+  tok_member_N     each further token that reads some of the -org: a member of those it reads
+  tok_outsider_N   each further token that reads none of them
   tok_outsider     a user with no access, always present
 -org may be repeated: the organizations, in that order; none twice.
 
@@ -62,18 +71,21 @@ func (e *refusedError) Unwrap() error { return e.err }
 
 // runSnapshot is billing-mock snapshot: it writes the seed to stdout only when the whole snapshot
 // succeeded.
-func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+// getenv is the environment (BILLING_MOCK_TOKEN) and stdin is read for -token-file -.
+func runSnapshot(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("billing-mock snapshot", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var (
 		opts    snapshot.Options
 		tokens  stringList
+		file    onceString
 		orgs    stringList
 		clock   string
 		timeout time.Duration
 	)
 	fs.StringVar(&opts.BaseURL, "base-url", "", "the billing API's base URL (required)")
-	fs.Var(&tokens, "token", "a bearer token; repeat for more roles (at least one; see Roles)")
+	fs.Var(&tokens, "token", "a bearer token, shown in ps and shell history (prefer -token-file); repeat for more roles (see Roles)")
+	fs.Var(&file, "token-file", "a file of bearer tokens, one a line, after any -token (- is standard input; see Tokens)")
 	fs.Var(&orgs, "org", "an organization id; repeat for more (at least one)")
 	fs.StringVar(&clock, "clock", "", "the seed's billing clock, RFC 3339 or YYYY-MM-DD (default: now)")
 	fs.IntVar(&opts.MaxInvoices, "max-invoices", state.DefaultMaxMadeInvoices, "refuse an organization with more invoices than this (the mock's -max-invoices)")
@@ -89,9 +101,13 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		fs.Usage()
 		return fmt.Errorf("snapshot: unexpected argument %q", fs.Arg(0))
 	}
-	if opts.BaseURL == "" || len(tokens) == 0 || len(orgs) == 0 {
+	all, err := tokenSources{flags: tokens, file: file, stdin: stdin, getenv: getenv}.tokens()
+	if err != nil {
+		return err
+	}
+	if opts.BaseURL == "" || len(all) == 0 || len(orgs) == 0 {
 		fs.Usage()
-		return errors.New("snapshot: -base-url, -token and -org are required")
+		return errors.New("snapshot: -base-url, a token (-token, -token-file or " + tokenEnv + ") and -org are required")
 	}
 	if clock != "" {
 		t, err := time.Parse(time.RFC3339, clock)
@@ -105,9 +121,10 @@ func runSnapshot(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if opts.MaxInvoices < 1 || timeout <= 0 {
 		return errors.New("snapshot: -max-invoices and -timeout must be over zero")
 	}
-	opts.Tokens, opts.Orgs = tokens, orgs
+	opts.Tokens, opts.Orgs = all, orgs
 	opts.Client = &http.Client{Timeout: timeout}
 	seed, err := snapshot.Take(ctx, opts)
+	err = redactTokens(err, all)
 	var usage *snapshot.OptionsError
 	switch {
 	case errors.As(err, &usage):

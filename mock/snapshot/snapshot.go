@@ -14,7 +14,8 @@
 //
 //   - tok_owner: the owner of the organizations, whose user id is describe's owner (a second
 //     distinct owner is tok_owner_2, and so on, in the order of the organizations);
-//   - tok_member: the first token given (-token), which must read every organization; it becomes a
+//   - tok_member: the first token given (Options.Tokens[0]; billing-mock snapshot takes them from
+//     -token, -token-file or BILLING_MOCK_TOKEN), which must read every organization; it becomes a
 //     member, who may read billing but not change it (whether a token may change billing cannot be
 //     seen without changing it);
 //   - each further token given becomes a role of its own: a member (tok_member_2, …) of the
