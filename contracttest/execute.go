@@ -54,16 +54,8 @@ type runner struct {
 // Report (see Report.OK).
 func Execute(ctx context.Context, opts Options) (*Report, error) {
 	start := time.Now()
-	rep := &Report{BaseURL: opts.BaseURL, Level: "all", Capabilities: []CapabilitySource{}, Scenarios: []ScenarioResult{}, Coverage: Coverage{Rows: []CoverageRow{}}}
-	if opts.Level == LevelDocs {
-		rep.Level = string(LevelDocs)
-	}
-	fail := func(err error) (*Report, error) {
-		rep.Errors = append(rep.Errors, err.Error())
-		rep.Duration = time.Since(start)
-		rep.DurationMS = rep.Duration.Milliseconds()
-		return rep, err
-	}
+	rep := newReport(opts.BaseURL, opts.Level)
+	fail := func(err error) (*Report, error) { return rep.abort(start, err) }
 	r, selected, err := newRunner(opts)
 	if err != nil {
 		return fail(err)
@@ -100,8 +92,7 @@ func Execute(ctx context.Context, opts Options) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		rep.Errors = append(rep.Errors, "the run was interrupted: "+err.Error())
 	}
-	rep.Duration = time.Since(start)
-	rep.DurationMS = rep.Duration.Milliseconds()
+	rep.finish(start)
 	return rep, nil
 }
 

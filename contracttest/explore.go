@@ -99,16 +99,8 @@ type Divergence struct {
 // A divergence is a failed "explore" entry of Report.Scenarios; see Report.Exploration.
 func Explore(ctx context.Context, opts ExploreOptions) (*Report, error) {
 	start := time.Now()
-	rep := &Report{BaseURL: opts.BaseURL, Level: "all", Capabilities: []CapabilitySource{}, Scenarios: []ScenarioResult{}, Coverage: Coverage{Rows: []CoverageRow{}}}
-	if opts.Level == LevelDocs {
-		rep.Level = string(LevelDocs)
-	}
-	fail := func(err error) (*Report, error) {
-		rep.Errors = append(rep.Errors, err.Error())
-		rep.Duration = time.Since(start)
-		rep.DurationMS = rep.Duration.Milliseconds()
-		return rep, err
-	}
+	rep := newReport(opts.BaseURL, opts.Level)
+	fail := func(err error) (*Report, error) { return rep.abort(start, err) }
 	switch {
 	case opts.Steps < 0:
 		return fail(&UsageError{Err: errors.New("-explore-steps must be positive")})
@@ -160,8 +152,7 @@ func Explore(ctx context.Context, opts ExploreOptions) (*Report, error) {
 	if err := ctx.Err(); err != nil {
 		rep.Errors = append(rep.Errors, "the exploration was interrupted: "+err.Error())
 	}
-	rep.Duration = time.Since(start)
-	rep.DurationMS = rep.Duration.Milliseconds()
+	rep.finish(start)
 	return rep, nil
 }
 

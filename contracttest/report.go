@@ -50,6 +50,29 @@ type Report struct {
 	DurationMS int64         `json:"duration_ms"`
 }
 
+// newReport is the report of a run against baseURL at level: "docs" for LevelDocs, else "all",
+// its lists empty rather than null in JSON.
+func newReport(baseURL string, level Level) *Report {
+	rep := &Report{BaseURL: baseURL, Level: "all", Capabilities: []CapabilitySource{}, Scenarios: []ScenarioResult{}, Coverage: Coverage{Rows: []CoverageRow{}}}
+	if level == LevelDocs {
+		rep.Level = string(LevelDocs)
+	}
+	return rep
+}
+
+// finish records the run's duration since start.
+func (r *Report) finish(start time.Time) {
+	r.Duration = time.Since(start)
+	r.DurationMS = r.Duration.Milliseconds()
+}
+
+// abort ends a run that could not run: err becomes the report's error entry, and both are returned.
+func (r *Report) abort(start time.Time, err error) (*Report, error) {
+	r.Errors = append(r.Errors, err.Error())
+	r.finish(start)
+	return r, err
+}
+
 // LevelCounts counts failed steps by level.
 type LevelCounts struct {
 	Docs     int `json:"docs"`
