@@ -69,7 +69,9 @@ type Proxy struct {
 	// Enforce turns an answer that breaks the contract into a 502 contract_violation; otherwise
 	// (report mode) every answer passes through unchanged.
 	Enforce bool
-	// Transport sends the forwarded requests; nil means a dedicated keep-alive transport.
+	// Transport, when set, sends the forwarded requests, whatever Upstream's scheme. When nil, an
+	// http Upstream is spoken to directly over kept-alive HTTP/1.1 connections, and an https one
+	// through a dedicated net/http Transport (TLS, HTTP/2).
 	Transport http.RoundTripper
 	// Timeout bounds each upstream exchange (a 504 upstream_timeout past it); 0 means 25 s.
 	Timeout time.Duration

@@ -11,6 +11,7 @@ import (
 	"github.com/cloudplans/billing-mock/mock/internal/proxy"
 	"github.com/cloudplans/billing-mock/mock/internal/query"
 	"github.com/cloudplans/billing-mock/mock/internal/recorder"
+	"github.com/cloudplans/billing-mock/mock/internal/upstream"
 )
 
 // roleNames are the names reports give the tokens of the roles.
@@ -27,15 +28,15 @@ func (s *Server) newProxy(opts *Proxy, v *contract.Validator, dash *dashboard.Ha
 			names[token] = role
 		}
 	}
-	transport := opts.Transport
-	if transport == nil {
-		transport = proxy.NewTransport()
+	client, err := upstream.New(opts.Upstream, upstream.Options{Transport: opts.Transport})
+	if err != nil {
+		return fmt.Errorf("mock: Proxy.Upstream: %w", err)
 	}
 	mode := proxy.ModeReport
 	if opts.Enforce {
 		mode = proxy.ModeEnforce
 	}
-	s.proxy = &proxy.Handler{Upstream: opts.Upstream, Mode: mode, Validator: v, Transport: transport, Timeout: opts.Timeout,
+	s.proxy = &proxy.Handler{Upstream: opts.Upstream, Mode: mode, Validator: v, Client: client, Timeout: opts.Timeout,
 		Log: proxy.NewLog(0), Redactor: proxy.NewRedactor(names), Logger: s.logger, Query: query.NewReader()}
 	if opts.RecordDir != "" {
 		rec, err := recorder.New(recorder.Options{Dir: opts.RecordDir, Roles: opts.Roles, Idle: opts.RecordIdle, Logger: s.logger})
@@ -63,9 +64,13 @@ func (s *Server) proxyRouteTable(ctl *control.Handler, dash *dashboard.Handler) 
 	return append(routes, dashboardRoutes(dash)...)
 }
 
-// Close ends what a Server runs besides its handlers: in proxy mode with recording, it writes the
-// flows still open and stops the recorder's idle timer. A Server serves no request after Close.
+// Close ends what a Server runs besides its handlers: in proxy mode, it closes the idle
+// connections to the upstream and, with recording, writes the flows still open and stops the
+// recorder's idle timer. A Server serves no request after Close.
 func (s *Server) Close() error {
+	if s.proxy != nil {
+		s.proxy.Client.CloseIdle()
+	}
 	if s.recorder == nil {
 		return nil
 	}

@@ -201,6 +201,25 @@ func TestProxyCompressingUpstream(t *testing.T) {
 	assert.Empty(t, v.Violations)
 }
 
+// TestProxyHTTPSUpstream: an https upstream is reached through the Transport given (here the test
+// server's, which trusts its certificate), validated as an http one is.
+func TestProxyHTTPSUpstream(t *testing.T) {
+	t.Parallel()
+	up := httptest.NewTLSServer(newTestServer(t, Options{}))
+	t.Cleanup(up.Close)
+	u, err := url.Parse(up.URL)
+	require.NoError(t, err)
+	srv := newTestServer(t, Options{Proxy: &Proxy{Upstream: u, Transport: up.Client().Transport, Roles: defaultRoles()}})
+	px := httptest.NewServer(srv)
+	t.Cleanup(px.Close)
+	target := describePath + "?action=getorganization&org_id=org_acme"
+	direct := send(t, http.MethodGet, px.URL+target, "tok_owner", "", nil)
+	require.Equal(t, http.StatusOK, direct.status, "%s", direct.body)
+	assert.Equal(t, "0", direct.header.Get("Contract-Violations"))
+	bad := send(t, http.MethodGet, px.URL+describePath+"?action=getorganization", "tok_owner", "", nil)
+	assert.Equal(t, "1", bad.header.Get("Contract-Violations"), "%s", bad.body)
+}
+
 // TestProxyContractSuite: the whole contract suite passes through the proxy, in both modes, and
 // the proxy finds no violation in the mock's answers (the suite's deliberately bad requests are
 // request violations).

@@ -28,7 +28,7 @@ func main() {
 			pr.SetURL(u)
 			pr.SetXForwarded()
 		},
-		// The settings of billing-mock's proxy transport (mock/internal/proxy.NewTransport).
+		// The settings of billing-mock's proxy transport (mock/internal/upstream.NewTransport, which it uses for https).
 		Transport: &http.Transport{
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
 			MaxIdleConns:        256,

@@ -24,7 +24,7 @@ func Read(r *http.Request) ([]byte, *errcode.Error) {
 	if r.ContentLength > Limit {
 		return nil, TooLarge()
 	}
-	data, over, err := readAtMost(r.Body, Limit, r.ContentLength)
+	data, over, err := ReadAtMost(r.Body, Limit, r.ContentLength)
 	if over {
 		return nil, TooLarge()
 	}
@@ -43,13 +43,13 @@ func TooLarge() *errcode.Error {
 	return errcode.New(errcode.PayloadTooLarge, fmt.Sprintf("the body is over %d bytes", Limit))
 }
 
-// readAtMost reads r to its end, as io.ReadAll does, unless r holds more than limit bytes: then it
+// ReadAtMost reads r to its end, as io.ReadAll does, unless r holds more than limit bytes: then it
 // stops once it has read limit+1 of them and reports over, where http.MaxBytesReader would return
 // its error. An error of r before that is returned as is. size is how many bytes r announced (-1:
 // unknown): the buffer starts with room for them and for seeing the end, so an honest body needs
 // one allocation. Without a size it makes io.ReadAll's calls of r; with one, larger ones (which
 // changes nothing for a reader whose data and errors do not depend on how much each call asks for).
-func readAtMost(r io.Reader, limit, size int64) (data []byte, over bool, err error) {
+func ReadAtMost(r io.Reader, limit, size int64) (data []byte, over bool, err error) {
 	start := int64(512) // io.ReadAll's
 	if size >= 0 {
 		start = size + 1

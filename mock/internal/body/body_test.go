@@ -17,14 +17,14 @@ import (
 	"github.com/cloudplans/billing-mock/mock/errcode"
 )
 
-// checkReadAtMost fails t when readAtMost does not read what io.ReadAll through
+// checkReadAtMost fails t when ReadAtMost does not read what io.ReadAll through
 // http.MaxBytesReader reads, refuse what it refuses, and fail where it fails.
 func checkReadAtMost(t *testing.T, where string, mk func() io.Reader, limit, size int64) {
 	t.Helper()
 	want, wantErr := io.ReadAll(http.MaxBytesReader(httptest.NewRecorder(), io.NopCloser(mk()), limit))
 	var mbe *http.MaxBytesError
 	wantOver := errors.As(wantErr, &mbe) && mbe.Limit == limit
-	got, over, err := readAtMost(mk(), limit, size)
+	got, over, err := ReadAtMost(mk(), limit, size)
 	require.Equal(t, wantOver, over, where)
 	if wantOver {
 		return
@@ -56,7 +56,7 @@ func TestReadAtMostMatchesMaxBytesReader(t *testing.T) {
 			body := strings.Repeat("x", n)
 			for _, size := range []int64{-1, 0, int64(n) / 2, int64(n), int64(n) + 1, 2 * int64(n)} {
 				if name == "timeout" && size >= 0 {
-					// With a size, readAtMost asks for more per Read than io.ReadAll: a reader
+					// With a size, ReadAtMost asks for more per Read than io.ReadAll: a reader
 					// whose answer depends on the number of calls alone may then end otherwise.
 					// Without one, its calls are io.ReadAll's.
 					continue

@@ -16,11 +16,8 @@
 package proxy
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -35,6 +32,7 @@ import (
 	"github.com/cloudplans/billing-mock/mock/internal/body"
 	"github.com/cloudplans/billing-mock/mock/internal/query"
 	"github.com/cloudplans/billing-mock/mock/internal/session"
+	"github.com/cloudplans/billing-mock/mock/internal/upstream"
 	"github.com/cloudplans/billing-mock/mock/internal/writer"
 )
 
@@ -68,8 +66,8 @@ const DefaultTimeout = 25 * time.Second
 // MaxAnswerBytes is the largest upstream answer the proxy reads (and validates).
 const MaxAnswerBytes = 16 << 20
 
-// Handler is the validating proxy. Its fields are its dependencies; Upstream, Validator, Log and
-// Redactor are required.
+// Handler is the validating proxy. Its fields are its dependencies; Upstream, Validator, Client,
+// Log and Redactor are required.
 type Handler struct {
 	// Upstream is the base URL requests are forwarded to; its path, if any, prefixes theirs.
 	Upstream *url.URL
@@ -77,8 +75,8 @@ type Handler struct {
 	Mode Mode
 	// Validator validates requests and answers against the contract.
 	Validator *contract.Validator
-	// Transport sends the forwarded requests; nil means a dedicated http.Transport.
-	Transport http.RoundTripper
+	// Client sends the forwarded requests to Upstream.
+	Client *upstream.Client
 	// Timeout bounds each upstream exchange; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// Log collects the violations of every billing API exchange.
@@ -123,21 +121,6 @@ type Exchange struct {
 	API bool
 }
 
-// NewTransport is the transport a Handler uses when none is given: keep-alive connections to one
-// upstream, as many idle ones as a busy client keeps open.
-func NewTransport() *http.Transport {
-	return &http.Transport{
-		Proxy:                 nil, // the upstream is named on the command line; no environment proxy
-		DialContext:           (&net.Dialer{Timeout: 5 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
-		MaxIdleConns:          256,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		ForceAttemptHTTP2:     true,
-	}
-}
-
 // Serve forwards one request. Billing API requests (under /v1/) are validated with their answers;
 // the others are passed on as they are.
 func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Record) {
@@ -171,15 +154,15 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 		}
 	}
 	action := x.Action
-	resp, answer, e := h.forward(r, raw)
+	resp, e := h.forward(r, raw)
 	if e != nil {
 		h.refuse(w, x, rec, e, found)
 		return
 	}
 	if api {
-		in := contract.Response{Method: r.Method, Path: r.URL.Path, Action: action, Status: resp.StatusCode, Header: resp.Header, Body: answer}
+		in := contract.Response{Method: r.Method, Path: r.URL.Path, Action: action, Status: resp.Status, Header: resp.Header, Body: resp.Body}
 		var verr error
-		if op != nil && resp.StatusCode == http.StatusOK && (action == "getpaymentlink" || action == "getupdatecardlink") {
+		if op != nil && resp.Status == http.StatusOK && (action == "getpaymentlink" || action == "getupdatecardlink") {
 			verr = op.ValidateResponse(r.Context(), in) // a new link each time: not worth a cache slot
 		} else {
 			verr = h.Validator.ValidateResponse(r.Context(), op, in)
@@ -187,7 +170,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 		answerProblems := h.Redactor.Violations(h.sideProblems("response", verr), authorization, x.Token)
 		found = append(found, answerProblems...)
 		if h.mode() == ModeEnforce && len(answerProblems) > 0 {
-			h.refuse(w, x, rec, violationError(resp.StatusCode, found), found)
+			h.refuse(w, x, rec, violationError(resp.Status, found), found)
 			return
 		}
 	}
@@ -199,15 +182,15 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 		}
 		dst[k] = append(dst[k], vs...)
 	}
-	if !head && bodyAllowed(resp.StatusCode) {
-		dst.Set("Content-Length", strconv.Itoa(len(answer)))
+	if !head && bodyAllowed(resp.Status) {
+		dst.Set("Content-Length", strconv.Itoa(len(resp.Body)))
 	}
 	dst.Set(ViolationsHeader, strconv.Itoa(len(found)))
-	w.WriteHeader(resp.StatusCode)
-	if !head && bodyAllowed(resp.StatusCode) {
-		_, _ = w.Write(answer)
+	w.WriteHeader(resp.Status)
+	if !head && bodyAllowed(resp.Status) {
+		_, _ = w.Write(resp.Body)
 	}
-	x.Status, x.Answer = resp.StatusCode, answer
+	x.Status, x.Answer = resp.Status, resp.Body
 	h.done(rec, x, found)
 }
 
@@ -234,58 +217,34 @@ func (h *Handler) done(rec *session.Record, x *Exchange, found []session.Violati
 }
 
 // forward sends the request to the upstream and reads its whole answer.
-func (h *Handler) forward(r *http.Request, raw []byte) (*http.Response, []byte, *errcode.Error) {
+func (h *Handler) forward(r *http.Request, raw []byte) (*upstream.Response, *errcode.Error) {
 	timeout := h.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	ctx, cancel := context.WithTimeout(r.Context(), timeout)
-	defer cancel()
-	target := *h.Upstream
-	target.Path = strings.TrimSuffix(h.Upstream.Path, "/") + r.URL.Path
-	target.RawPath = ""
-	target.RawQuery = r.URL.RawQuery
-	var rd io.Reader
-	if len(raw) > 0 || r.ContentLength > 0 {
-		rd = bytes.NewReader(raw) // a GET with a body too: the docs show describe with one
+	target := strings.TrimSuffix(h.Upstream.EscapedPath(), "/") + r.URL.EscapedPath()
+	if r.URL.RawQuery != "" {
+		target += "?" + r.URL.RawQuery
 	}
-	out, err := http.NewRequestWithContext(ctx, r.Method, target.String(), rd)
-	if err != nil {
-		return nil, nil, errcode.New(errcode.UpstreamUnreachable, "the proxy could not build the upstream request: "+err.Error())
-	}
+	out := &upstream.Request{Method: r.Method, Target: target, Header: make(http.Header, len(r.Header)+3), Body: raw}
 	for k, vs := range r.Header {
 		// The client's Accept-Encoding stays here: the answer is validated, so it must arrive
-		// decoded. Without one, the transport asks for gzip itself and decodes what it gets.
+		// decoded. The client asks for gzip itself and decodes what it gets.
 		if !hopByHop(k) && !connectionListed(r.Header, k) && k != "Accept-Encoding" {
 			out.Header[k] = vs
 		}
 	}
-	if _, ok := out.Header["User-Agent"]; !ok {
-		out.Header["User-Agent"] = nil // net/http would add its own
-	}
 	addForwarded(out.Header, r)
-	transport := h.Transport
-	if transport == nil {
-		transport = http.DefaultTransport
-	}
-	resp, err := transport.RoundTrip(out)
+	resp, err := h.Client.Do(r.Context(), out, time.Now().Add(timeout), MaxAnswerBytes)
 	if err != nil {
-		return nil, nil, h.upstreamError(ctx, r, err)
+		return nil, h.upstreamError(r, err)
 	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, MaxAnswerBytes+1))
-	if err != nil {
-		return nil, nil, h.upstreamError(ctx, r, err)
-	}
-	if len(answer) > MaxAnswerBytes {
-		return nil, nil, errcode.New(errcode.UpstreamAnswerTooLarge, fmt.Sprintf("the upstream's answer is over %d bytes, the most the proxy reads", MaxAnswerBytes))
-	}
-	return resp, answer, nil
+	return resp, nil
 }
 
 // upstreamError is the envelope for a failed upstream exchange: a 504 past the timeout, a 502
 // otherwise. A client that went away gets nothing (net/http drops the connection).
-func (h *Handler) upstreamError(ctx context.Context, r *http.Request, err error) *errcode.Error {
+func (h *Handler) upstreamError(r *http.Request, err error) *errcode.Error {
 	if r.Context().Err() != nil {
 		panic(http.ErrAbortHandler)
 	}
@@ -293,12 +252,11 @@ func (h *Handler) upstreamError(ctx context.Context, r *http.Request, err error)
 	if h.Logger != nil {
 		h.Logger.Warn("upstream failed", slog.String("upstream", host), slog.String("path", r.URL.Path), slog.String("error", err.Error()))
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+	switch {
+	case errors.Is(err, upstream.ErrTimeout):
 		return errcode.New(errcode.UpstreamTimeout, fmt.Sprintf("the upstream %s did not answer within the proxy's timeout", host))
-	}
-	var uerr *url.Error
-	if errors.As(err, &uerr) {
-		err = uerr.Err // the URL holds the query string; the host is said once
+	case errors.Is(err, upstream.ErrTooLarge):
+		return errcode.New(errcode.UpstreamAnswerTooLarge, fmt.Sprintf("the upstream's answer is over %d bytes, the most the proxy reads", MaxAnswerBytes))
 	}
 	return errcode.New(errcode.UpstreamUnreachable, fmt.Sprintf("the upstream %s could not be reached: %v", host, err))
 }

@@ -1,0 +1,504 @@
+// Package upstream sends the validating proxy's requests to its upstream and reads each answer
+// whole.
+//
+// An http:// upstream is spoken to directly, in the caller's goroutine: HTTP/1.1 over pooled
+// keep-alive connections, the request written with one write and the answer read with
+// net/http's own parser (http.ReadResponse). An https:// upstream, or any upstream when
+// Options.Transport is set, goes through an http.RoundTripper instead (net/http's Transport by
+// default, with TLS and HTTP/2). Both ways behave the same to the caller:
+//   - the answer's body is read whole, up to a limit (ErrTooLarge past it);
+//   - the Client asks for gzip itself and decodes a gzip answer, whose header then loses
+//     Content-Encoding and Content-Length (as net/http's Transport does);
+//   - an exchange past its deadline fails with an error that matches ErrTimeout; one whose
+//     context ends first fails with the context's error;
+//   - informational (1xx) answers are skipped.
+package upstream
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cloudplans/billing-mock/mock/internal/body"
+)
+
+// Request is one request to the upstream.
+type Request struct {
+	Method string
+	// Target is the request-target: the escaped path (the upstream's own base path already in
+	// front) and, when there is a query, "?" and the query.
+	Target string
+	// Header is sent as given (keys in canonical form), apart from the fields the Client writes
+	// itself: Host, Content-Length, Transfer-Encoding, Connection and Accept-Encoding. A field
+	// without values is not sent. Do may add keys to it.
+	Header http.Header
+	// Body is sent with a Content-Length (also with a GET); nil sends none.
+	Body []byte
+}
+
+// Response is the upstream's final answer, its body read whole (and decoded when it was gzip).
+type Response struct {
+	Status int
+	Header http.Header
+	Body   []byte
+}
+
+// ErrTooLarge is the error of an answer whose body is over the limit given to Do.
+var ErrTooLarge = errors.New("the answer is over the limit")
+
+// ErrTimeout matches the error of an exchange that did not end before its deadline.
+var ErrTimeout = errors.New("the upstream did not answer in time")
+
+// Options configures a Client; the zero value is the default.
+type Options struct {
+	// Transport, when set, sends every request, whatever the upstream's scheme.
+	Transport http.RoundTripper
+	// MaxIdle is how many idle connections the Client keeps (0: 256).
+	MaxIdle int
+	// IdleTimeout is how long an idle connection may wait before it is no longer used (0: 1 s).
+	// It should stay below the upstream's own keep-alive timeout, so that the Client does not
+	// send on a connection the upstream is closing (a request that can be replayed is sent again
+	// on a new connection when that happens; any other fails).
+	IdleTimeout time.Duration
+	// DialTimeout bounds a connection's set-up (0: 5 s).
+	DialTimeout time.Duration
+}
+
+// Client sends requests to one upstream; it is safe for concurrent use.
+type Client struct {
+	origin    string // scheme://host, for the RoundTripper's URLs
+	host      string // the Host field
+	addr      string // host:port to dial
+	transport http.RoundTripper
+	dialer    net.Dialer
+	maxIdle   int
+	idleFor   time.Duration
+
+	mu   sync.Mutex
+	idle []*conn // the most recently used last
+}
+
+// New is a Client of the upstream at base (only its scheme and host are used).
+func New(base *url.URL, opts Options) (*Client, error) {
+	if base.Host == "" {
+		return nil, errors.New("upstream: the URL has no host")
+	}
+	c := &Client{origin: base.Scheme + "://" + base.Host, host: base.Host, transport: opts.Transport,
+		maxIdle: opts.MaxIdle, idleFor: opts.IdleTimeout}
+	if c.maxIdle <= 0 {
+		c.maxIdle = 256
+	}
+	if c.idleFor <= 0 {
+		c.idleFor = time.Second
+	}
+	dialTimeout := opts.DialTimeout
+	if dialTimeout <= 0 {
+		dialTimeout = 5 * time.Second
+	}
+	c.dialer = net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}
+	switch base.Scheme {
+	case "http":
+		port := base.Port()
+		if port == "" {
+			port = "80"
+		}
+		c.addr = net.JoinHostPort(base.Hostname(), port)
+	case "https":
+		if c.transport == nil {
+			c.transport = NewTransport(dialTimeout)
+		}
+	default:
+		return nil, fmt.Errorf("upstream: the scheme is %q, not http or https", base.Scheme)
+	}
+	return c, nil
+}
+
+// NewTransport is the RoundTripper of an https:// upstream when none is given: keep-alive
+// connections to one upstream, as many idle ones as a busy client keeps open, TLS and HTTP/2.
+func NewTransport(dialTimeout time.Duration) *http.Transport {
+	return &http.Transport{
+		Proxy:                 nil, // the upstream is named on the command line; no environment proxy
+		DialContext:           (&net.Dialer{Timeout: dialTimeout, KeepAlive: 30 * time.Second}).DialContext,
+		MaxIdleConns:          256,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   5 * time.Second,
+		ExpectContinueTimeout: time.Second,
+		ForceAttemptHTTP2:     true,
+	}
+}
+
+// Do sends req and reads the answer's body, at most limit bytes of it, before deadline. ctx
+// ending (the proxy's client went away) ends the exchange too.
+func (c *Client) Do(ctx context.Context, req *Request, deadline time.Time, limit int64) (*Response, error) {
+	if c.transport != nil {
+		return c.roundTrip(ctx, req, deadline, limit)
+	}
+	for attempt := 0; ; attempt++ {
+		cn, err := c.conn(ctx, deadline)
+		if err != nil {
+			return nil, c.failure(ctx, fmt.Errorf("dial %s: %w", c.addr, err))
+		}
+		resp, err := c.exchange(ctx, cn, req, deadline, limit)
+		var stale *staleError
+		if err != nil && attempt == 0 && errors.As(err, &stale) && (stale.unsent || replayable(req)) {
+			continue // the upstream had closed the idle connection: once more, on a new one
+		}
+		return resp, err
+	}
+}
+
+// CloseIdle closes the idle connections.
+func (c *Client) CloseIdle() {
+	c.mu.Lock()
+	idle := c.idle
+	c.idle = nil
+	c.mu.Unlock()
+	for _, cn := range idle {
+		_ = cn.nc.Close()
+	}
+}
+
+// conn is one connection to the upstream.
+type conn struct {
+	nc        net.Conn
+	br        *bufio.Reader
+	bw        *bufio.Writer
+	idleSince time.Time
+	reused    bool
+}
+
+// conn is the most recently used idle connection not idle for too long, or a new one.
+func (c *Client) conn(ctx context.Context, deadline time.Time) (*conn, error) {
+	now := time.Now()
+	var stale []*conn
+	c.mu.Lock()
+	var cn *conn
+	if n := len(c.idle); n > 0 {
+		if now.Sub(c.idle[n-1].idleSince) <= c.idleFor {
+			cn = c.idle[n-1]
+			c.idle[n-1] = nil
+			c.idle = c.idle[:n-1]
+		} else { // the newest is too old, and so are those under it
+			stale, c.idle = c.idle, nil
+		}
+	}
+	c.mu.Unlock()
+	for _, s := range stale {
+		_ = s.nc.Close()
+	}
+	if cn != nil {
+		cn.reused = true
+		return cn, nil
+	}
+	d := c.dialer
+	d.Deadline = deadline
+	nc, err := d.DialContext(ctx, "tcp", c.addr)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{nc: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}, nil
+}
+
+// put keeps cn for the next request, closing the oldest idle connection when there are too many.
+func (c *Client) put(cn *conn) {
+	cn.idleSince = time.Now()
+	c.mu.Lock()
+	var drop *conn
+	if len(c.idle) >= c.maxIdle {
+		drop = c.idle[0]
+		c.idle = append(c.idle[:0], c.idle[1:]...)
+	}
+	c.idle = append(c.idle, cn)
+	c.mu.Unlock()
+	if drop != nil {
+		_ = drop.nc.Close()
+	}
+}
+
+// staleError is the failure of a reused connection before any of the answer arrived: the
+// upstream had closed it while it was idle. unsent: the request could not even be written, so
+// the upstream cannot have acted on it.
+type staleError struct {
+	err    error
+	unsent bool
+}
+
+func (e *staleError) Error() string { return e.err.Error() }
+func (e *staleError) Unwrap() error { return e.err }
+
+// timeoutError is a failure past the deadline; it matches ErrTimeout and wraps the cause.
+type timeoutError struct{ err error }
+
+func (e *timeoutError) Error() string        { return ErrTimeout.Error() + ": " + e.err.Error() }
+func (e *timeoutError) Unwrap() []error      { return []error{ErrTimeout, e.err} }
+func (e *timeoutError) Is(target error) bool { return target == ErrTimeout }
+
+// aLongTimeAgo is a deadline in the past: it ends a connection's pending read or write at once.
+var aLongTimeAgo = time.Unix(1, 0)
+
+// exchange writes req on cn and reads its answer; cn goes back to the pool when it can carry
+// another request, and is closed otherwise.
+func (c *Client) exchange(ctx context.Context, cn *conn, req *Request, deadline time.Time, limit int64) (*Response, error) {
+	if err := cn.nc.SetDeadline(deadline); err != nil {
+		_ = cn.nc.Close()
+		return nil, err
+	}
+	stop := context.AfterFunc(ctx, func() { _ = cn.nc.SetDeadline(aLongTimeAgo) })
+	resp, reusable, err := c.talk(cn, req, limit)
+	if !stop() { // ctx ended: the deadline was moved, and the exchange may have been cut short
+		reusable = false
+		if err != nil {
+			err = fmt.Errorf("%w (%v)", context.Cause(ctx), err)
+		}
+	}
+	if reusable {
+		c.put(cn)
+	} else {
+		_ = cn.nc.Close()
+	}
+	if err != nil {
+		return nil, c.failure(ctx, err)
+	}
+	return resp, nil
+}
+
+// failure is err as Do returns it: the context's error when ctx ended, a timeoutError past the
+// deadline, err otherwise.
+func (c *Client) failure(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return err
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return &timeoutError{err: err}
+	}
+	return err
+}
+
+// talk is one request and its answer on cn. reusable: the answer was read to its end and the
+// connection may carry another request.
+func (c *Client) talk(cn *conn, req *Request, limit int64) (resp *Response, reusable bool, err error) {
+	gzipped := c.writeRequest(cn.bw, req)
+	if err := cn.bw.Flush(); err != nil {
+		if cn.reused && !isTimeout(err) {
+			return nil, false, &staleError{err: err, unsent: true}
+		}
+		return nil, false, fmt.Errorf("writing the request: %w", err)
+	}
+	if cn.reused {
+		if _, err := cn.br.Peek(1); err != nil && !isTimeout(err) {
+			return nil, false, &staleError{err: fmt.Errorf("reading the answer: %w", err)}
+		}
+	}
+	hr, err := readFinal(cn.br, req.Method)
+	if err != nil {
+		return nil, false, err
+	}
+	raw, over, err := body.ReadAtMost(hr.Body, limit, hr.ContentLength)
+	_ = hr.Body.Close()
+	if over {
+		return nil, false, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("reading the answer's body: %w", err)
+	}
+	framed := hr.ContentLength >= 0 || len(hr.TransferEncoding) > 0 || req.Method == http.MethodHead
+	reusable = !hr.Close && framed
+	if gzipped && len(raw) > 0 && strings.EqualFold(hr.Header.Get("Content-Encoding"), "gzip") {
+		if raw, err = gunzip(raw, limit); err != nil {
+			return nil, false, err
+		}
+		hr.Header.Del("Content-Encoding")
+		hr.Header.Del("Content-Length")
+	}
+	return &Response{Status: hr.StatusCode, Header: hr.Header, Body: raw}, reusable, nil
+}
+
+// ownFields are the header fields the Client writes itself.
+var ownFields = map[string]bool{"Host": true, "Content-Length": true, "Transfer-Encoding": true,
+	"Connection": true, "Accept-Encoding": true}
+
+// writeRequest writes req's request line, header and body to w, and reports whether it asked for
+// gzip (as net/http's Transport does: unless a HEAD or a Range request).
+func (c *Client) writeRequest(w *bufio.Writer, req *Request) (gzipped bool) {
+	w.WriteString(req.Method)
+	w.WriteByte(' ')
+	w.WriteString(req.Target)
+	w.WriteString(" HTTP/1.1\r\nHost: ")
+	w.WriteString(c.host)
+	w.WriteString("\r\n")
+	for k, vs := range req.Header {
+		if ownFields[k] || !validFieldName(k) {
+			continue
+		}
+		for _, v := range vs {
+			w.WriteString(k)
+			w.WriteString(": ")
+			writeFieldValue(w, v)
+			w.WriteString("\r\n")
+		}
+	}
+	if len(req.Body) > 0 || methodSendsLength(req.Method) {
+		w.WriteString("Content-Length: ")
+		w.WriteString(strconv.Itoa(len(req.Body)))
+		w.WriteString("\r\n")
+	}
+	gzipped = req.Method != http.MethodHead && req.Header["Range"] == nil
+	if gzipped {
+		w.WriteString("Accept-Encoding: gzip\r\n")
+	}
+	w.WriteString("\r\n")
+	w.Write(req.Body)
+	return gzipped
+}
+
+// methodSendsLength: a request of this method says Content-Length: 0 when it has no body, as
+// net/http does.
+func methodSendsLength(method string) bool {
+	return method == http.MethodPost || method == http.MethodPut || method == http.MethodPatch
+}
+
+// validFieldName reports whether k is a field name (an RFC 9110 token).
+func validFieldName(k string) bool {
+	if k == "" {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		b := k[i]
+		if b <= ' ' || b >= 0x7f || strings.IndexByte(`"(),/:;<=>?@[\]{}`, b) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// writeFieldValue writes v with any CR or LF turned into a space (as net/http does), so that a
+// value cannot end the field.
+func writeFieldValue(w *bufio.Writer, v string) {
+	if strings.ContainsAny(v, "\r\n") {
+		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
+	}
+	w.WriteString(strings.TrimSpace(v))
+}
+
+// methodRequests are the requests http.ReadResponse reads an answer to: only the method matters.
+var methodRequests = map[string]*http.Request{}
+
+func init() {
+	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
+		methodRequests[m] = &http.Request{Method: m}
+	}
+}
+
+// readFinal reads the answer to a request of method, past any informational (1xx) ones.
+func readFinal(br *bufio.Reader, method string) (*http.Response, error) {
+	req := methodRequests[method]
+	if req == nil {
+		req = &http.Request{Method: method}
+	}
+	for {
+		hr, err := http.ReadResponse(br, req)
+		if err != nil {
+			return nil, fmt.Errorf("reading the answer: %w", err)
+		}
+		switch {
+		case hr.StatusCode == http.StatusSwitchingProtocols:
+			return nil, errors.New("reading the answer: the upstream switched protocols, which was not asked")
+		case hr.StatusCode >= 100 && hr.StatusCode < 200:
+			continue
+		}
+		return hr, nil
+	}
+}
+
+// gunzip decodes a gzip body of at most limit bytes.
+func gunzip(raw []byte, limit int64) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(raw))
+	if err != nil {
+		return nil, fmt.Errorf("decoding the gzip answer: %w", err)
+	}
+	out, over, err := body.ReadAtMost(zr, limit, -1)
+	if over {
+		return nil, fmt.Errorf("%w: more than %d bytes once decoded", ErrTooLarge, limit)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decoding the gzip answer: %w", err)
+	}
+	return out, nil
+}
+
+// replayable reports whether req may be sent again when the upstream closed the connection it was
+// sent on before answering: its method is idempotent, or it carries an idempotency key (net/http's
+// rule).
+func replayable(req *Request) bool {
+	switch req.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return true
+	}
+	return req.Header["Idempotency-Key"] != nil || req.Header["X-Idempotency-Key"] != nil
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
+
+// roundTrip is Do through c.transport.
+func (c *Client) roundTrip(ctx context.Context, req *Request, deadline time.Time, limit int64) (*Response, error) {
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	var rd io.Reader
+	if len(req.Body) > 0 {
+		rd = bytes.NewReader(req.Body)
+	}
+	hr, err := http.NewRequestWithContext(ctx, req.Method, c.origin+req.Target, rd)
+	if err != nil {
+		return nil, fmt.Errorf("building the request: %w", err)
+	}
+	for k, vs := range req.Header {
+		if !ownFields[k] {
+			hr.Header[k] = vs
+		}
+	}
+	if _, ok := hr.Header["User-Agent"]; !ok {
+		hr.Header["User-Agent"] = nil // net/http would add its own
+	}
+	resp, err := c.transport.RoundTrip(hr)
+	if err != nil {
+		return nil, c.roundTripFailure(ctx, err)
+	}
+	defer resp.Body.Close()
+	raw, over, err := body.ReadAtMost(resp.Body, limit, resp.ContentLength)
+	if over {
+		return nil, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
+	}
+	if err != nil {
+		return nil, c.roundTripFailure(ctx, fmt.Errorf("reading the answer's body: %w", err))
+	}
+	return &Response{Status: resp.StatusCode, Header: resp.Header, Body: raw}, nil
+}
+
+// roundTripFailure is a RoundTripper's err as Do returns it.
+func (c *Client) roundTripFailure(ctx context.Context, err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		err = uerr.Err // the URL holds the query string
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &timeoutError{err: err}
+	}
+	return err
+}
