@@ -81,3 +81,44 @@ func TestRouteTable(t *testing.T) {
 	require.NoError(t, err)
 	require.Equal(t, string(want), b.String(), "go test ./mock -run RouteTable -update rewrites %s", golden)
 }
+
+// TestExactRoutesAnswerAsTheMux: the paths route answers without the mux (s.exact: the billing
+// API's) get, for every method and every probe of the billing API, the answer the mux's route
+// would give.
+func TestExactRoutesAnswerAsTheMux(t *testing.T) {
+	fast := newTestServer(t, Options{})
+	viaMux := newTestServer(t, Options{})
+	viaMux.exact = nil
+	require.ElementsMatch(t, []string{describePath, historyPath, updatePath}, mapKeys(fast.exact))
+	probes := append([]string{describePath + "?action=getorganization&org_id=org_acme",
+		historyPath + "?action=list_billing&org_id=org_acme", updatePath + "?action=updatesubscription&org_id=org_acme&quantity=4",
+		describePath + "?action=list_billing", "/v1/organizations/billing%2Fhistory?action=list_billing&org_id=org_acme"},
+		routeProbePaths...)
+	for _, p := range probes {
+		if !strings.HasPrefix(p, "/v1") { // the same mux answers both (the dashboard's pages show times)
+			continue
+		}
+		for _, m := range routeProbeMethods {
+			answer := func(s *Server) *httptest.ResponseRecorder {
+				r := httptest.NewRequest(http.MethodGet, p, nil)
+				r.Method = m
+				r.Header.Set("Authorization", "Bearer tok_owner")
+				w := httptest.NewRecorder()
+				s.ServeHTTP(w, r)
+				return w
+			}
+			want, got := answer(viaMux), answer(fast)
+			require.Equal(t, want.Code, got.Code, "%s %s", m, p)
+			require.Equal(t, want.Header(), got.Header(), "%s %s", m, p)
+			require.Equal(t, want.Body.String(), got.Body.String(), "%s %s", m, p)
+		}
+	}
+}
+
+func mapKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	return keys
+}

@@ -48,11 +48,15 @@ import (
 type Server struct {
 	sessions *session.Store
 	mux      *http.ServeMux
-	api      *api.Handler
-	cors     *cors.Policy
-	query    query.Reader
-	logger   *slog.Logger
-	latency  Latency
+	// exact answers the paths the mux would give one handler for every method (a clean path
+	// without wildcards and with a handler for any method: the billing API's), without matching
+	// patterns.
+	exact   map[string]func(rw *recording, r *http.Request)
+	api     *api.Handler
+	cors    *cors.Policy
+	query   query.Reader
+	logger  *slog.Logger
+	latency Latency
 	// proxy and recorder are set in proxy mode (Options.Proxy) only.
 	proxy    *proxy.Handler
 	recorder *recorder.Recorder
@@ -221,12 +225,13 @@ func toDashboard(w http.ResponseWriter, r *http.Request, _ *session.Record) {
 
 // mount registers the route table on a ServeMux: one pattern per path and method, one for every
 // method where the path has a handler for the others, and the unrouted answer (404 or 405) for
-// every other request. The mux is served a *recording only.
+// every other request. The mux is served a *recording only. It also fills s.exact with the paths
+// the mux sends, whatever the method, to one route's handler.
 func (s *Server) mount(routes []route) *http.ServeMux {
 	mux := http.NewServeMux()
+	s.exact = map[string]func(rw *recording, r *http.Request){}
 	for _, rt := range routes {
-		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			rw := w.(*recording)
+		serve := func(rw *recording, r *http.Request) {
 			handle := rt.on[r.Method]
 			if handle == nil {
 				handle = rt.other
@@ -236,12 +241,18 @@ func (s *Server) mount(routes []route) *http.ServeMux {
 				return
 			}
 			handle(&rw.Recorder, r, &rw.rec)
-		})
+		}
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { serve(w.(*recording), r) })
 		for m := range rt.on {
 			mux.Handle(m+" "+rt.path, h)
 		}
 		if rt.other != nil {
 			mux.Handle(rt.path, h)
+			// A path without wildcards that is not a subtree ("/a/") matches itself only, and no
+			// pattern is more specific than it and its methods' ones, which all lead to serve.
+			if !strings.ContainsAny(rt.path, "{}") && !strings.HasSuffix(rt.path, "/") && cleanPath(rt.path) == rt.path {
+				s.exact[rt.path] = serve
+			}
 		}
 	}
 	if !slices.ContainsFunc(routes, func(rt route) bool { return rt.path == "/" }) {
@@ -378,7 +389,15 @@ func (s *Server) delay(r *http.Request) bool {
 // route hands the request to the handler of its route. A path that is not clean (with . or ..
 // elements, or double slashes) is redirected, 301, to its clean form first. Routes match the decoded
 // path: an escaped slash (%2F) is a slash.
+//
+// A path of s.exact (clean, so never redirected) is answered by its handler directly, as the mux
+// would answer it: the billing API's requests skip the mux's pattern matching.
 func (s *Server) route(rw *recording, r *http.Request) {
+	if serve, ok := s.exact[r.URL.Path]; ok {
+		r.URL.RawPath = ""
+		serve(rw, r)
+		return
+	}
 	if clean := cleanPath(r.URL.Path); clean != r.URL.Path {
 		u := *r.URL
 		u.Path, u.RawPath = clean, ""
