@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
@@ -121,4 +123,39 @@ func mapKeys[V any](m map[string]V) []string {
 		keys = append(keys, k)
 	}
 	return keys
+}
+
+// TestCatchAllAsTheMux: a clean path route gives to s.catchAll (no route but "/" begins like it)
+// is one the mux gives to the "/" route for every method; in proxy mode the billing API's paths
+// are such paths, and without a "/" route (the mock's table) there is no catchAll.
+func TestCatchAllAsTheMux(t *testing.T) {
+	mockSrv := newTestServer(t, Options{})
+	assert.Nil(t, mockSrv.catchAll)
+	up, err := url.Parse("http://127.0.0.1:1")
+	require.NoError(t, err)
+	srv := newTestServer(t, Options{Proxy: &Proxy{Upstream: up}})
+	require.NotNil(t, srv.catchAll)
+	for _, p := range []string{describePath, historyPath, updatePath, "/checkout/chk_1", "/favicon.ico"} {
+		assert.False(t, srv.nearRoute(p), p)
+	}
+	paths := append([]string{"/_mockx", "/_mock/violationsx", "/_mock/violations/", "/_", "/v1/x/{y}", "/%5Fmock"}, routeProbePaths...)
+	for _, rt := range srv.routePrefixes {
+		paths = append(paths, rt, rt+"x", rt+"/", strings.TrimSuffix(rt, "/"), rt[:len(rt)-1])
+	}
+	checked := 0
+	for _, p := range paths {
+		target, _, _ := strings.Cut(p, "?")
+		for _, m := range routeProbeMethods {
+			r := httptest.NewRequest(http.MethodGet, "http://mock.test"+strings.ReplaceAll(target, "{", "%7B"), nil)
+			r.Method = m
+			if cleanPath(r.URL.Path) != r.URL.Path || srv.nearRoute(r.URL.Path) {
+				continue
+			}
+			r.URL.RawPath = ""
+			_, pattern := srv.mux.Handler(r)
+			assert.Equal(t, "/", pattern, "%s %s", m, r.URL.Path)
+			checked++
+		}
+	}
+	assert.Greater(t, checked, 50)
 }

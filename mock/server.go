@@ -51,12 +51,17 @@ type Server struct {
 	// exact answers the paths the mux would give one handler for every method (a clean path
 	// without wildcards and with a handler for any method: the billing API's), without matching
 	// patterns.
-	exact   map[string]func(rw *recording, r *http.Request)
-	api     *api.Handler
-	cors    *cors.Policy
-	query   query.Reader
-	logger  *slog.Logger
-	latency Latency
+	exact map[string]func(rw *recording, r *http.Request)
+	// catchAll answers, without matching patterns, the clean paths that start with none of
+	// routePrefixes (the literal beginnings of the other routes' patterns): the mux gives those
+	// to the "/" route (in proxy mode, the proxy). nil when there is no "/" route.
+	catchAll      func(rw *recording, r *http.Request)
+	routePrefixes []string
+	api           *api.Handler
+	cors          *cors.Policy
+	query         query.Reader
+	logger        *slog.Logger
+	latency       Latency
 	// proxy and recorder are set in proxy mode (Options.Proxy) only.
 	proxy    *proxy.Handler
 	recorder *recorder.Recorder
@@ -226,10 +231,13 @@ func toDashboard(w http.ResponseWriter, r *http.Request, _ *session.Record) {
 // mount registers the route table on a ServeMux: one pattern per path and method, one for every
 // method where the path has a handler for the others, and the unrouted answer (404 or 405) for
 // every other request. The mux is served a *recording only. It also fills s.exact with the paths
-// the mux sends, whatever the method, to one route's handler.
+// the mux sends, whatever the method, to one route's handler, and s.catchAll and s.routePrefixes
+// with the "/" route's handler and where the other routes' paths begin.
 func (s *Server) mount(routes []route) *http.ServeMux {
 	mux := http.NewServeMux()
 	s.exact = map[string]func(rw *recording, r *http.Request){}
+	s.catchAll, s.routePrefixes = nil, nil
+	prefixOnlySlash := false
 	for _, rt := range routes {
 		serve := func(rw *recording, r *http.Request) {
 			handle := rt.on[r.Method]
@@ -254,6 +262,17 @@ func (s *Server) mount(routes []route) *http.ServeMux {
 				s.exact[rt.path] = serve
 			}
 		}
+		if rt.path == "/" {
+			s.catchAll = serve
+			continue
+		}
+		// A pattern matches only paths that begin with its part before the first wildcard.
+		prefix, _, _ := strings.Cut(rt.path, "{")
+		prefixOnlySlash = prefixOnlySlash || prefix == "/"
+		s.routePrefixes = append(s.routePrefixes, prefix)
+	}
+	if prefixOnlySlash { // a route such as "/{id}" may match any path
+		s.catchAll = nil
 	}
 	if !slices.ContainsFunc(routes, func(rt route) bool { return rt.path == "/" }) {
 		mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { s.unrouted(w.(*recording), r) }))
@@ -391,7 +410,8 @@ func (s *Server) delay(r *http.Request) bool {
 // path: an escaped slash (%2F) is a slash.
 //
 // A path of s.exact (clean, so never redirected) is answered by its handler directly, as the mux
-// would answer it: the billing API's requests skip the mux's pattern matching.
+// would answer it: the billing API's requests skip the mux's pattern matching. So is a clean path
+// that only the "/" route can match (s.catchAll: in proxy mode, every forwarded request).
 func (s *Server) route(rw *recording, r *http.Request) {
 	if serve, ok := s.exact[r.URL.Path]; ok {
 		r.URL.RawPath = ""
@@ -406,7 +426,22 @@ func (s *Server) route(rw *recording, r *http.Request) {
 		return
 	}
 	r.URL.RawPath = ""
+	if s.catchAll != nil && !s.nearRoute(r.URL.Path) {
+		s.catchAll(rw, r)
+		return
+	}
 	s.mux.ServeHTTP(rw, r)
+}
+
+// nearRoute reports whether a route other than "/" may match path, or redirect it (the mux sends
+// "/a" to a subtree "/a/"): whether path, with a slash added, begins with one of routePrefixes.
+func (s *Server) nearRoute(path string) bool {
+	for _, prefix := range s.routePrefixes {
+		if strings.HasPrefix(path, prefix) || (len(prefix) == len(path)+1 && strings.HasPrefix(prefix, path) && prefix[len(path)] == '/') {
+			return true
+		}
+	}
+	return false
 }
 
 // unrouted answers a request that matches no route: a 405 where its path has routes of other
