@@ -84,6 +84,8 @@ type Client struct {
 	dialer    net.Dialer
 	maxIdle   int
 	idleFor   time.Duration
+	// methodRequests stand for the requests whose answers are read (see readFinal).
+	methodRequests map[string]*http.Request
 
 	mu   sync.Mutex
 	idle []*conn // the most recently used last
@@ -95,7 +97,7 @@ func New(base *url.URL, opts Options) (*Client, error) {
 		return nil, errors.New("upstream: the URL has no host")
 	}
 	c := &Client{origin: base.Scheme + "://" + base.Host, host: base.Host, transport: opts.Transport,
-		maxIdle: opts.MaxIdle, idleFor: opts.IdleTimeout}
+		maxIdle: opts.MaxIdle, idleFor: opts.IdleTimeout, methodRequests: newMethodRequests()}
 	if c.maxIdle <= 0 {
 		c.maxIdle = 256
 	}
@@ -302,7 +304,7 @@ func (c *Client) talk(cn *conn, req *Request, limit int64) (resp *Response, reus
 			return nil, false, &staleError{err: fmt.Errorf("reading the answer: %w", err)}
 		}
 	}
-	hr, err := readFinal(cn.br, req.Method)
+	hr, err := readFinal(cn.br, req.Method, c.methodRequests)
 	if err != nil {
 		return nil, false, err
 	}
@@ -393,19 +395,20 @@ func writeFieldValue(w *bufio.Writer, v string) {
 	w.WriteString(strings.TrimSpace(v))
 }
 
-// methodRequests are the requests http.ReadResponse reads an answer to: only the method matters.
-var methodRequests = map[string]*http.Request{}
-
-func init() {
-	for _, m := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
+// newMethodRequests are the requests http.ReadResponse reads an answer to, by method (only the
+// method matters to it), made once per Client.
+func newMethodRequests() map[string]*http.Request {
+	m := map[string]*http.Request{}
+	for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut,
 		http.MethodPatch, http.MethodDelete, http.MethodOptions} {
-		methodRequests[m] = &http.Request{Method: m}
+		m[method] = &http.Request{Method: method}
 	}
+	return m
 }
 
 // readFinal reads the answer to a request of method, past any informational (1xx) ones.
-func readFinal(br *bufio.Reader, method string) (*http.Response, error) {
-	req := methodRequests[method]
+func readFinal(br *bufio.Reader, method string, requests map[string]*http.Request) (*http.Response, error) {
+	req := requests[method]
 	if req == nil {
 		req = &http.Request{Method: method}
 	}
