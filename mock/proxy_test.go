@@ -163,6 +163,30 @@ func TestProxyBodyForwardedOnGet(t *testing.T) {
 	assert.Equal(t, `GET {"org_id":"org_acme"}`, <-got)
 }
 
+// TestProxyForwardedFields: the upstream learns who asked (X-Forwarded-For, -Host, -Proto, as
+// httputil.ReverseProxy says it) and gets none of the fields of the client's connection.
+func TestProxyForwardedFields(t *testing.T) {
+	t.Parallel()
+	got := make(chan http.Header, 1)
+	mock := newTestServer(t, Options{})
+	p := newProxied(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		mock.ServeHTTP(w, r)
+	}), Proxy{}, Options{})
+	r := send(t, http.MethodGet, p.proxy.URL+describePath+"?action=getorganization&org_id=org_acme", "tok_owner", "",
+		map[string]string{"X-Forwarded-For": "10.0.0.1", "Connection": "X-Hop", "X-Hop": "1", "Proxy-Authorization": "Basic eA==", "X-Kept": "k"})
+	require.Equal(t, http.StatusOK, r.status, "%s", r.body)
+	h := <-got
+	assert.Equal(t, []string{"10.0.0.1, 127.0.0.1"}, h["X-Forwarded-For"])
+	assert.Equal(t, strings.TrimPrefix(p.proxy.URL, "http://"), h.Get("X-Forwarded-Host"))
+	assert.Equal(t, "http", h.Get("X-Forwarded-Proto"))
+	assert.Equal(t, "k", h.Get("X-Kept"))
+	assert.Equal(t, "Bearer tok_owner", h.Get("Authorization"))
+	for _, k := range []string{"X-Hop", "Proxy-Authorization"} {
+		assert.NotContains(t, h, k)
+	}
+}
+
 // TestProxyCompressingUpstream: an upstream that gzips whatever it may (as a real service behind
 // a CDN does) is validated on the decoded answer, and the client gets that answer, whatever
 // Accept-Encoding it sent.

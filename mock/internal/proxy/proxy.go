@@ -180,7 +180,11 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 		if hopByHop(k) || strings.HasPrefix(k, "Access-Control-") || (k == "Content-Length" && !head) {
 			continue
 		}
-		dst[k] = append(dst[k], vs...)
+		if prior := dst[k]; len(prior) > 0 {
+			dst[k] = append(prior, vs...)
+		} else {
+			dst[k] = vs[:len(vs):len(vs)] // shared, full: an Add by a later writer copies it
+		}
 	}
 	if !head && bodyAllowed(resp.Status) {
 		dst.Set("Content-Length", strconv.Itoa(len(resp.Body)))
@@ -226,15 +230,7 @@ func (h *Handler) forward(r *http.Request, raw []byte) (*upstream.Response, *err
 	if r.URL.RawQuery != "" {
 		target += "?" + r.URL.RawQuery
 	}
-	out := &upstream.Request{Method: r.Method, Target: target, Header: make(http.Header, len(r.Header)+3), Body: raw}
-	for k, vs := range r.Header {
-		// The client's Accept-Encoding stays here: the answer is validated, so it must arrive
-		// decoded. The client asks for gzip itself and decodes what it gets.
-		if !hopByHop(k) && !connectionListed(r.Header, k) && k != "Accept-Encoding" {
-			out.Header[k] = vs
-		}
-	}
-	addForwarded(out.Header, r)
+	out := &upstream.Request{Method: r.Method, Target: target, Header: r.Header, Extra: forwarded(r), Body: raw}
 	resp, err := h.Client.Do(r.Context(), out, time.Now().Add(timeout), MaxAnswerBytes)
 	if err != nil {
 		return nil, h.upstreamError(r, err)
@@ -286,7 +282,8 @@ func violationError(status int, found []session.Violation) *errcode.Error {
 	return errcode.New(errcode.ContractViolation, fmt.Sprintf("the upstream's %d answer breaks the contract: %s", status, strings.Join(msgs, "; ")))
 }
 
-// hopByHopHeaders are the headers of one connection (RFC 9110, section 7.6.1), never forwarded.
+// hopByHopHeaders are the headers of one connection (RFC 9110, section 7.6.1), not passed on
+// from the upstream's answer.
 var hopByHopHeaders = map[string]bool{
 	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
@@ -294,33 +291,22 @@ var hopByHopHeaders = map[string]bool{
 
 func hopByHop(k string) bool { return hopByHopHeaders[k] }
 
-// connectionListed reports whether the Connection header names k (a hop-by-hop header too).
-func connectionListed(h http.Header, k string) bool {
-	for _, v := range h["Connection"] {
-		for f := range strings.SplitSeq(v, ",") {
-			if http.CanonicalHeaderKey(strings.TrimSpace(f)) == k {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// addForwarded appends the client's address to X-Forwarded-For and says which host and scheme it
-// asked for (X-Forwarded-Host, X-Forwarded-Proto), as httputil.ReverseProxy does.
-func addForwarded(h http.Header, r *http.Request) {
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		if prior := h["X-Forwarded-For"]; len(prior) > 0 {
-			ip = strings.Join(prior, ", ") + ", " + ip
-		}
-		h.Set("X-Forwarded-For", ip)
-	}
-	h.Set("X-Forwarded-Host", r.Host)
+// forwarded are the fields that say who asked the proxy, as httputil.ReverseProxy sends them:
+// X-Forwarded-For with the client's address appended, and the host and scheme it asked for
+// (X-Forwarded-Host, X-Forwarded-Proto).
+func forwarded(r *http.Request) []upstream.Field {
 	proto := "http"
 	if r.TLS != nil {
 		proto = "https"
 	}
-	h.Set("X-Forwarded-Proto", proto)
+	fields := make([]upstream.Field, 0, 3)
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		if prior := r.Header["X-Forwarded-For"]; len(prior) > 0 {
+			ip = strings.Join(prior, ", ") + ", " + ip
+		}
+		fields = append(fields, upstream.Field{Name: "X-Forwarded-For", Value: ip})
+	}
+	return append(fields, upstream.Field{Name: "X-Forwarded-Host", Value: r.Host}, upstream.Field{Name: "X-Forwarded-Proto", Value: proto})
 }
 
 // bodyAllowed reports whether an answer with status may have a body (RFC 9110: not 1xx, 204, 304).

@@ -39,12 +39,52 @@ type Request struct {
 	// Target is the request-target: the escaped path (the upstream's own base path already in
 	// front) and, when there is a query, "?" and the query.
 	Target string
-	// Header is sent as given (keys in canonical form), apart from the fields the Client writes
-	// itself: Host, Content-Length, Transfer-Encoding, Connection and Accept-Encoding. A field
-	// without values is not sent. Do may add keys to it.
+	// Header is the header of the request the proxy forwards (keys in canonical form), sent as
+	// given apart from: the fields of one connection (RFC 9110, section 7.6.1: Connection and
+	// the fields it names, Keep-Alive, Proxy-Connection, Proxy-Authenticate, Proxy-Authorization,
+	// TE, Trailer, Transfer-Encoding, Upgrade), the fields the Client writes itself (Host,
+	// Content-Length, Accept-Encoding), fields without values, and the names in Extra.
 	Header http.Header
+	// Extra are fields sent after Header's, each in place of Header's field of its name (keys in
+	// canonical form).
+	Extra []Field
 	// Body is sent with a Content-Length (also with a GET); nil sends none.
 	Body []byte
+}
+
+// Field is one header field.
+type Field struct{ Name, Value string }
+
+// forwards reports whether the Client sends Header's field k.
+func (r *Request) forwards(k string) bool {
+	if notForwarded[k] {
+		return false
+	}
+	for _, f := range r.Extra {
+		if f.Name == k {
+			return false
+		}
+	}
+	return !connectionNames(r.Header, k)
+}
+
+// notForwarded are the fields of one connection and those the Client writes itself.
+var notForwarded = map[string]bool{
+	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
+	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
+	"Host": true, "Content-Length": true, "Accept-Encoding": true,
+}
+
+// connectionNames reports whether h's Connection field names k (one more field of the connection).
+func connectionNames(h http.Header, k string) bool {
+	for _, v := range h["Connection"] {
+		for f := range strings.SplitSeq(v, ",") {
+			if http.CanonicalHeaderKey(strings.TrimSpace(f)) == k {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // Response is the upstream's final answer, its body read whole (and decoded when it was gzip).
@@ -304,33 +344,20 @@ func (c *Client) talk(cn *conn, req *Request, limit int64) (resp *Response, reus
 			return nil, false, &staleError{err: fmt.Errorf("reading the answer: %w", err)}
 		}
 	}
-	hr, err := readFinal(cn.br, req.Method, c.methodRequests)
+	a, err := readAnswer(cn.br, req.Method, c.methodRequests, limit)
 	if err != nil {
 		return nil, false, err
 	}
-	raw, over, err := body.ReadAtMost(hr.Body, limit, hr.ContentLength)
-	_ = hr.Body.Close()
-	if over {
-		return nil, false, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
-	}
-	if err != nil {
-		return nil, false, fmt.Errorf("reading the answer's body: %w", err)
-	}
-	framed := hr.ContentLength >= 0 || len(hr.TransferEncoding) > 0 || req.Method == http.MethodHead
-	reusable = !hr.Close && framed
-	if gzipped && len(raw) > 0 && strings.EqualFold(hr.Header.Get("Content-Encoding"), "gzip") {
+	raw := a.body
+	if gzipped && len(raw) > 0 && a.gzip {
 		if raw, err = gunzip(raw, limit); err != nil {
 			return nil, false, err
 		}
-		hr.Header.Del("Content-Encoding")
-		hr.Header.Del("Content-Length")
+		a.header.Del("Content-Encoding")
+		a.header.Del("Content-Length")
 	}
-	return &Response{Status: hr.StatusCode, Header: hr.Header, Body: raw}, reusable, nil
+	return &Response{Status: a.status, Header: a.header, Body: raw}, a.reusable, nil
 }
-
-// ownFields are the header fields the Client writes itself.
-var ownFields = map[string]bool{"Host": true, "Content-Length": true, "Transfer-Encoding": true,
-	"Connection": true, "Accept-Encoding": true}
 
 // writeRequest writes req's request line, header and body to w, and reports whether it asked for
 // gzip (as net/http's Transport does: unless a HEAD or a Range request).
@@ -342,14 +369,16 @@ func (c *Client) writeRequest(w *bufio.Writer, req *Request) (gzipped bool) {
 	w.WriteString(c.host)
 	w.WriteString("\r\n")
 	for k, vs := range req.Header {
-		if ownFields[k] || !validFieldName(k) {
+		if !validFieldName(k) || !req.forwards(k) {
 			continue
 		}
 		for _, v := range vs {
-			w.WriteString(k)
-			w.WriteString(": ")
-			writeFieldValue(w, v)
-			w.WriteString("\r\n")
+			writeField(w, k, v)
+		}
+	}
+	for _, f := range req.Extra {
+		if validFieldName(f.Name) {
+			writeField(w, f.Name, f.Value)
 		}
 	}
 	if len(req.Body) > 0 || methodSendsLength(req.Method) {
@@ -386,13 +415,16 @@ func validFieldName(k string) bool {
 	return true
 }
 
-// writeFieldValue writes v with any CR or LF turned into a space (as net/http does), so that a
-// value cannot end the field.
-func writeFieldValue(w *bufio.Writer, v string) {
+// writeField writes the field k: v, with any CR or LF of v turned into a space (as net/http
+// does), so that a value cannot end the field.
+func writeField(w *bufio.Writer, k, v string) {
 	if strings.ContainsAny(v, "\r\n") {
 		v = strings.NewReplacer("\r", " ", "\n", " ").Replace(v)
 	}
+	w.WriteString(k)
+	w.WriteString(": ")
 	w.WriteString(strings.TrimSpace(v))
+	w.WriteString("\r\n")
 }
 
 // newMethodRequests are the requests http.ReadResponse reads an answer to, by method (only the
@@ -472,9 +504,12 @@ func (c *Client) roundTrip(ctx context.Context, req *Request, deadline time.Time
 		return nil, fmt.Errorf("building the request: %w", err)
 	}
 	for k, vs := range req.Header {
-		if !ownFields[k] {
+		if req.forwards(k) {
 			hr.Header[k] = vs
 		}
+	}
+	for _, f := range req.Extra {
+		hr.Header[f.Name] = []string{f.Value}
 	}
 	if _, ok := hr.Header["User-Agent"]; !ok {
 		hr.Header["User-Agent"] = nil // net/http would add its own

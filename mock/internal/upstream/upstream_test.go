@@ -231,14 +231,15 @@ func (s *rawServer) request(i int) (*http.Request, string) {
 
 const okAnswer = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
 
-// TestRequestOnTheWire: what the upstream receives.
+// TestRequestOnTheWire: what the upstream receives (through the direct client).
 func TestRequestOnTheWire(t *testing.T) {
 	tests := []struct {
 		name, method, target, body string
 		header                     http.Header
+		extra                      []Field
 		check                      func(t *testing.T, r *http.Request, body string)
 	}{
-		{"get", http.MethodGet, "/v1/x?action=a&org_id=o%20x", "", http.Header{"Authorization": {"Bearer t"}, "X-Two": {"a", "b"}},
+		{"get", http.MethodGet, "/v1/x?action=a&org_id=o%20x", "", http.Header{"Authorization": {"Bearer t"}, "X-Two": {"a", "b"}}, nil,
 			func(t *testing.T, r *http.Request, body string) {
 				assert.Equal(t, "/v1/x?action=a&org_id=o%20x", r.RequestURI)
 				assert.Equal(t, "Bearer t", r.Header.Get("Authorization"))
@@ -248,15 +249,15 @@ func TestRequestOnTheWire(t *testing.T) {
 				assert.NotContains(t, r.Header, "Content-Length")
 				assert.Empty(t, body)
 			}},
-		{"get with a body", http.MethodGet, "/d", `{"org_id":"o"}`, nil, func(t *testing.T, r *http.Request, body string) {
+		{"get with a body", http.MethodGet, "/d", `{"org_id":"o"}`, nil, nil, func(t *testing.T, r *http.Request, body string) {
 			assert.EqualValues(t, 14, r.ContentLength)
 			assert.Equal(t, `{"org_id":"o"}`, body)
 		}},
-		{"post without a body", http.MethodPost, "/p", "", nil, func(t *testing.T, r *http.Request, body string) {
+		{"post without a body", http.MethodPost, "/p", "", nil, nil, func(t *testing.T, r *http.Request, body string) {
 			assert.Equal(t, "0", r.Header.Get("Content-Length"))
 		}},
 		{"own fields are the client's", http.MethodGet, "/o", "", http.Header{"Host": {"evil"}, "Content-Length": {"99"},
-			"Connection": {"close"}, "Accept-Encoding": {"br"}, "Transfer-Encoding": {"chunked"}, "User-Agent": {"ua/1"}},
+			"Connection": {"close"}, "Accept-Encoding": {"br"}, "Transfer-Encoding": {"chunked"}, "User-Agent": {"ua/1"}}, nil,
 			func(t *testing.T, r *http.Request, body string) {
 				assert.NotEqual(t, "evil", r.Host)
 				assert.False(t, r.Close)
@@ -264,24 +265,48 @@ func TestRequestOnTheWire(t *testing.T) {
 				assert.Empty(t, r.TransferEncoding)
 				assert.Equal(t, "ua/1", r.Header.Get("User-Agent"))
 			}},
-		{"a value cannot end its field", http.MethodGet, "/v", "", http.Header{"X-Bad": {"a\r\nX-Injected: 1"}, "Bad Name": {"x"}},
+		{"a value cannot end its field", http.MethodGet, "/v", "", http.Header{"X-Bad": {"a\r\nX-Injected: 1"}, "Bad Name": {"x"}}, nil,
 			func(t *testing.T, r *http.Request, body string) {
 				assert.Equal(t, "a  X-Injected: 1", r.Header.Get("X-Bad"))
 				assert.NotContains(t, r.Header, "X-Injected")
 				assert.NotContains(t, r.Header, "Bad Name")
 			}},
-		{"a range asks no gzip", http.MethodGet, "/r", "", http.Header{"Range": {"bytes=0-1"}}, func(t *testing.T, r *http.Request, body string) {
+		{"a range asks no gzip", http.MethodGet, "/r", "", http.Header{"Range": {"bytes=0-1"}}, nil, func(t *testing.T, r *http.Request, body string) {
 			assert.NotContains(t, r.Header, "Accept-Encoding")
 		}},
-		{"head asks no gzip", http.MethodHead, "/h", "", nil, func(t *testing.T, r *http.Request, body string) {
+		{"head asks no gzip", http.MethodHead, "/h", "", nil, nil, func(t *testing.T, r *http.Request, body string) {
 			assert.NotContains(t, r.Header, "Accept-Encoding")
 		}},
+		{"the fields of one connection stay", http.MethodGet, "/c", "", http.Header{"Connection": {"X-Hop, keep-alive"}, "X-Hop": {"1"},
+			"Keep-Alive": {"timeout=5"}, "Proxy-Authorization": {"Basic eA=="}, "Te": {"trailers"}, "Upgrade": {"websocket"},
+			"Trailer": {"X-T"}, "Proxy-Connection": {"keep-alive"}, "X-End": {"2"}}, nil,
+			func(t *testing.T, r *http.Request, body string) {
+				for _, k := range []string{"X-Hop", "Keep-Alive", "Proxy-Authorization", "Te", "Upgrade", "Trailer", "Proxy-Connection"} {
+					assert.NotContains(t, r.Header, k)
+				}
+				assert.Equal(t, "2", r.Header.Get("X-End"))
+			}},
+		{"extra fields replace the header's", http.MethodGet, "/e", "", http.Header{"X-Forwarded-For": {"10.0.0.1"}, "X-Keep": {"k"}},
+			[]Field{{"X-Forwarded-For", "10.0.0.1, 127.0.0.1"}, {"X-Forwarded-Proto", "http"}},
+			func(t *testing.T, r *http.Request, body string) {
+				assert.Equal(t, []string{"10.0.0.1, 127.0.0.1"}, r.Header["X-Forwarded-For"])
+				assert.Equal(t, "http", r.Header.Get("X-Forwarded-Proto"))
+				assert.Equal(t, "k", r.Header.Get("X-Keep"))
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newRawServer(t, okAnswer)
 			c := newClient(t, s.url(), Options{})
-			_, err := do(c, tt.method, tt.target, tt.header, tt.body)
+			header := tt.header
+			if header == nil {
+				header = http.Header{}
+			}
+			var b []byte
+			if tt.body != "" {
+				b = []byte(tt.body)
+			}
+			_, err := c.Do(context.Background(), &Request{Method: tt.method, Target: tt.target, Header: header, Extra: tt.extra, Body: b}, time.Now().Add(5*time.Second), limit)
 			require.NoError(t, err)
 			r, body := s.request(0)
 			assert.Equal(t, tt.method, r.Method)
@@ -537,7 +562,7 @@ func FuzzWriteRequest(f *testing.F) {
 		for k := range r.Header {
 			assert.Contains(t, []string{http.CanonicalHeaderKey(key), "Content-Length", "Accept-Encoding"}, k, "%q", b.String())
 		}
-		if validFieldName(key) && !ownFields[key] {
+		if validFieldName(key) && !notForwarded[key] {
 			want := strings.TrimSpace(strings.NewReplacer("\r", " ", "\n", " ").Replace(value))
 			assert.Equal(t, want, r.Header.Get(key), "%q", b.String())
 		}
