@@ -10,7 +10,8 @@
 //   - the Client asks for gzip itself and decodes a gzip answer, whose header then loses
 //     Content-Encoding and Content-Length (as net/http's Transport does);
 //   - an exchange past its deadline fails with an error that matches ErrTimeout; one whose
-//     context ends first fails with the context's error;
+//     context ends first fails with the context's error (over an http:// connection, seen at
+//     the earliest Options.WatchAfter after the exchange began);
 //   - informational (1xx) answers are skipped.
 package upstream
 
@@ -113,6 +114,10 @@ type Options struct {
 	IdleTimeout time.Duration
 	// DialTimeout bounds a connection's set-up (0: 5 s).
 	DialTimeout time.Duration
+	// WatchAfter is how long an exchange over an http:// connection runs before the Client starts
+	// watching its context (0: 50 ms); a context that ends sooner ends the exchange that much
+	// later. See watched.
+	WatchAfter time.Duration
 }
 
 // Client sends requests to one upstream; it is safe for concurrent use.
@@ -124,6 +129,8 @@ type Client struct {
 	dialer    net.Dialer
 	maxIdle   int
 	idleFor   time.Duration
+	// watchAfter is Options.WatchAfter.
+	watchAfter time.Duration
 	// methodRequests stand for the requests whose answers are read (see readFinal).
 	methodRequests map[string]*http.Request
 
@@ -143,6 +150,10 @@ func New(base *url.URL, opts Options) (*Client, error) {
 	}
 	if c.idleFor <= 0 {
 		c.idleFor = time.Second
+	}
+	c.watchAfter = opts.WatchAfter
+	if c.watchAfter <= 0 {
+		c.watchAfter = 50 * time.Millisecond
 	}
 	dialTimeout := opts.DialTimeout
 	if dialTimeout <= 0 {
@@ -182,7 +193,8 @@ func NewTransport(dialTimeout time.Duration) *http.Transport {
 }
 
 // Do sends req and reads the answer's body, at most limit bytes of it, before deadline. ctx
-// ending (the proxy's client went away) ends the exchange too.
+// ending (the proxy's client went away) ends the exchange too; over an http:// connection, at
+// the earliest Options.WatchAfter after the exchange began.
 func (c *Client) Do(ctx context.Context, req *Request, deadline time.Time, limit int64) (*Response, error) {
 	if c.transport != nil {
 		return c.roundTrip(ctx, req, deadline, limit)
@@ -215,6 +227,7 @@ func (c *Client) CloseIdle() {
 // conn is one connection to the upstream.
 type conn struct {
 	nc        net.Conn
+	watched   *watched // under br and bw
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	idleSince time.Time
@@ -250,7 +263,8 @@ func (c *Client) conn(ctx context.Context, deadline time.Time) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &conn{nc: nc, br: bufio.NewReader(nc), bw: bufio.NewWriter(nc)}, nil
+	w := &watched{nc: nc}
+	return &conn{nc: nc, watched: w, br: bufio.NewReader(w), bw: bufio.NewWriter(w)}, nil
 }
 
 // put keeps cn for the next request, closing the oldest idle connection when there are too many.
@@ -293,13 +307,12 @@ var aLongTimeAgo = time.Unix(1, 0)
 // exchange writes req on cn and reads its answer; cn goes back to the pool when it can carry
 // another request, and is closed otherwise.
 func (c *Client) exchange(ctx context.Context, cn *conn, req *Request, deadline time.Time, limit int64) (*Response, error) {
-	if err := cn.nc.SetDeadline(deadline); err != nil {
+	if err := cn.watched.start(ctx, deadline, c.watchAfter); err != nil {
 		_ = cn.nc.Close()
 		return nil, err
 	}
-	stop := context.AfterFunc(ctx, func() { _ = cn.nc.SetDeadline(aLongTimeAgo) })
 	resp, reusable, err := c.talk(cn, req, limit)
-	if !stop() { // ctx ended: the deadline was moved, and the exchange may have been cut short
+	if !cn.watched.end() { // ctx ended: the deadline was moved, and the exchange may have been cut short
 		reusable = false
 		if err != nil {
 			err = fmt.Errorf("%w (%v)", context.Cause(ctx), err)
@@ -314,6 +327,83 @@ func (c *Client) exchange(ctx context.Context, cn *conn, req *Request, deadline 
 		return nil, c.failure(ctx, err)
 	}
 	return resp, nil
+}
+
+// watched is a connection's reads and writes in one exchange, which ends at its deadline or when
+// its context ends, whichever comes first. The context is watched (context.AfterFunc) only once
+// the exchange has run for a while (Options.WatchAfter): most exchanges end sooner, and for them
+// watching costs more than all the rest of the Client's bookkeeping. Until then, the reads and
+// writes have that while as their deadline; the first to reach it starts the watch, moves the
+// deadline to the exchange's own and carries on. A context that ends early is thus seen at most
+// that while late.
+type watched struct {
+	nc       net.Conn
+	ctx      context.Context
+	deadline time.Time
+	early    bool        // the deadline set is the while before the watch, not the exchange's
+	stop     func() bool // the watch's, once it started
+}
+
+// start sets up one exchange.
+func (w *watched) start(ctx context.Context, deadline time.Time, watchAfter time.Duration) error {
+	w.ctx, w.deadline, w.stop = ctx, deadline, nil
+	if until := time.Now().Add(watchAfter); until.Before(deadline) {
+		w.early = true
+		return w.nc.SetDeadline(until)
+	}
+	w.early = false
+	if err := w.nc.SetDeadline(deadline); err != nil {
+		return err
+	}
+	w.watch()
+	return nil
+}
+
+// watch starts watching the context: its end moves the deadline to the past, which ends the
+// pending read or write at once.
+func (w *watched) watch() {
+	nc := w.nc
+	w.stop = context.AfterFunc(w.ctx, func() { _ = nc.SetDeadline(aLongTimeAgo) })
+}
+
+// end ends the exchange; it reports false when the context ended while watched (the deadline was
+// moved, so the connection cannot be trusted).
+func (w *watched) end() bool {
+	ok := w.stop == nil || w.stop()
+	w.ctx, w.stop = nil, nil
+	return ok
+}
+
+// late reports whether err is the end of the while before the watch; if so, the exchange's own
+// deadline is set (before the watch starts, so that a context that already ended moves it back)
+// and the watch started.
+func (w *watched) late(err error) bool {
+	if !w.early || !isTimeout(err) {
+		return false
+	}
+	w.early = false
+	if w.nc.SetDeadline(w.deadline) != nil {
+		return false
+	}
+	w.watch()
+	return true
+}
+
+func (w *watched) Read(p []byte) (int, error) {
+	n, err := w.nc.Read(p)
+	if n == 0 && err != nil && w.late(err) {
+		return w.nc.Read(p)
+	}
+	return n, err
+}
+
+func (w *watched) Write(p []byte) (int, error) {
+	n, err := w.nc.Write(p)
+	if err != nil && w.late(err) {
+		m, err := w.nc.Write(p[n:])
+		return n + m, err
+	}
+	return n, err
 }
 
 // failure is err as Do returns it: the context's error when ctx ended, a timeoutError past the

@@ -402,26 +402,66 @@ func TestTimeoutAndCancel(t *testing.T) {
 		}
 	})
 	defer close(release)
-	for name, opts := range map[string]Options{"direct": {}, "transport": {Transport: &http.Transport{}}} {
+	const watchAfter = 20 * time.Millisecond
+	for name, opts := range map[string]Options{"direct": {WatchAfter: watchAfter}, "transport": {Transport: &http.Transport{}}} {
 		t.Run(name, func(t *testing.T) {
 			c := newClient(t, s.URL, opts)
 			req := &Request{Method: http.MethodGet, Target: "/", Header: http.Header{}}
-			_, err := c.Do(context.Background(), req, time.Now().Add(50*time.Millisecond), limit)
-			assert.ErrorIs(t, err, ErrTimeout)
-
-			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(50*time.Millisecond, cancel)
-			_, err = c.Do(ctx, req, time.Now().Add(10*time.Second), limit)
-			require.Error(t, err)
-			assert.NotErrorIs(t, err, ErrTimeout)
-			assert.Error(t, ctx.Err())
+			for _, deadline := range []time.Duration{5 * time.Millisecond, 50 * time.Millisecond} { // before and after the watch starts
+				_, err := c.Do(context.Background(), req, time.Now().Add(deadline), limit)
+				assert.ErrorIs(t, err, ErrTimeout, "deadline %v", deadline)
+			}
+			for _, after := range []time.Duration{0, 5 * time.Millisecond, 60 * time.Millisecond} { // already, before and after the watch starts
+				ctx, cancel := context.WithCancel(context.Background())
+				if after == 0 {
+					cancel()
+				} else {
+					time.AfterFunc(after, cancel)
+				}
+				done := make(chan error, 1)
+				go func() {
+					_, err := c.Do(ctx, req, time.Now().Add(time.Minute), limit)
+					done <- err
+				}()
+				select {
+				case err := <-done:
+					require.Error(t, err)
+					assert.NotErrorIs(t, err, ErrTimeout)
+					assert.Error(t, ctx.Err())
+				case <-time.After(20 * time.Second): // a minute's deadline: the cancel did not end it
+					t.Fatalf("canceled %v after the start, the exchange did not end", after)
+				}
+				cancel()
+			}
 		})
 	}
 }
 
-// TestStaleConnection: the upstream closed an idle connection without saying so. A request that
-// may be replayed is sent again on a new connection; a POST is not (the upstream may have acted on
-// it), unless it carries an idempotency key.
+// TestSlowAnswer: an answer slower than WatchAfter (its header, or its body after the header)
+// arrives whole, and the connection is used again.
+func TestSlowAnswer(t *testing.T) {
+	const watchAfter = 10 * time.Millisecond
+	s := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/slow-header" {
+			time.Sleep(5 * watchAfter)
+		}
+		w.Header().Set("Content-Length", "4")
+		_, _ = w.Write([]byte("ab"))
+		w.(http.Flusher).Flush()
+		if r.URL.Path == "/slow-body" {
+			time.Sleep(5 * watchAfter)
+		}
+		_, _ = w.Write([]byte("cd"))
+	})
+	c := newClient(t, s.URL, Options{WatchAfter: watchAfter})
+	for _, target := range []string{"/slow-header", "/slow-body", "/slow-header"} {
+		resp, err := do(c, http.MethodGet, target, nil, "")
+		require.NoError(t, err, target)
+		assert.Equal(t, "abcd", string(resp.Body), target)
+	}
+	assert.EqualValues(t, 1, s.conns.Load(), "connections")
+}
+
 func TestStaleConnection(t *testing.T) {
 	closing := okAnswer + "CLOSE"
 	tests := []struct {
