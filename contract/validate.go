@@ -1031,7 +1031,8 @@ func responseKey(b []byte, in Response) ([]byte, bool) {
 			b = appendHeader(b, name, vals)
 		}
 	} else {
-		names := make([]string, 0, len(in.Header))
+		var room [16]string // an answer's header seldom has more names: no allocation
+		names := room[:0]
 		for name := range in.Header {
 			names = append(names, name)
 		}

@@ -192,7 +192,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 	dst.Set(ViolationsHeader, strconv.Itoa(len(found)))
 	w.WriteHeader(resp.Status)
 	if !head && bodyAllowed(resp.Status) {
-		_, _ = w.Write(resp.Body)
+		writer.WriteFinal(w, resp.Body) // the answer's, which nothing changes
 	}
 	x.Status, x.Answer = resp.Status, resp.Body
 	h.done(rec, x, found)

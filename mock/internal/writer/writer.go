@@ -60,6 +60,12 @@ func JSON(w http.ResponseWriter, status int, body []byte) {
 	h["Content-Length"] = contentLength(len(body))
 	h["Cache-Control"] = noStore
 	w.WriteHeader(status)
+	WriteFinal(w, body)
+}
+
+// WriteFinal writes body, the whole rest of an answer, which must not change afterwards: a
+// Recorder keeps it by reference rather than copying it.
+func WriteFinal(w http.ResponseWriter, body []byte) {
 	if rw, ok := w.(*Recorder); ok {
 		_, _ = rw.writeImmutable(body)
 		return
