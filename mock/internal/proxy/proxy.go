@@ -177,7 +177,7 @@ func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, rec *session.Rec
 	dst := w.Header()
 	head := r.Method == http.MethodHead // its Content-Length is the upstream's, of the GET
 	for k, vs := range resp.Header {
-		if hopByHop(k) || strings.HasPrefix(k, "Access-Control-") || (k == "Content-Length" && !head) {
+		if upstream.HopByHop(k) || strings.HasPrefix(k, "Access-Control-") || (k == "Content-Length" && !head) {
 			continue
 		}
 		if prior := dst[k]; len(prior) > 0 {
@@ -281,15 +281,6 @@ func violationError(status int, found []session.Violation) *errcode.Error {
 	}
 	return errcode.New(errcode.ContractViolation, fmt.Sprintf("the upstream's %d answer breaks the contract: %s", status, strings.Join(msgs, "; ")))
 }
-
-// hopByHopHeaders are the headers of one connection (RFC 9110, section 7.6.1), not passed on
-// from the upstream's answer.
-var hopByHopHeaders = map[string]bool{
-	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
-	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-}
-
-func hopByHop(k string) bool { return hopByHopHeaders[k] }
 
 // forwarded are the fields that say who asked the proxy, as httputil.ReverseProxy sends them:
 // X-Forwarded-For with the client's address appended, and the host and scheme it asked for

@@ -85,9 +85,8 @@ func readPlain(br *bufio.Reader, method string, limit int64) (a answer, ok bool,
 	length := int64(-1)
 	rest := block[bytes.IndexByte(buf, '\n')+1:]
 	for rest != "" {
-		i := indexCRLF(rest)
-		line := rest[:i]
-		rest = rest[i+2:]
+		line, after, _ := strings.Cut(rest, "\r\n") // block ends with one
+		rest = after
 		name, value, ok := plainField(line)
 		if !ok {
 			return answer{}, false, nil
@@ -152,13 +151,7 @@ func plainStatusLine(head []byte) (int, bool) {
 // form, the value without the spaces and tabs around it. ok is false for a line textproto would
 // refuse or join with another (a continuation), and for a value with a control character.
 func plainField(line string) (name, value string, ok bool) {
-	colon := -1
-	for i := 0; i < len(line); i++ {
-		if line[i] == ':' {
-			colon = i
-			break
-		}
-	}
+	colon := strings.IndexByte(line, ':')
 	if colon <= 0 || !validFieldName(line[:colon]) {
 		return "", "", false
 	}
@@ -171,27 +164,10 @@ func plainField(line string) (name, value string, ok bool) {
 	return textproto.CanonicalMIMEHeaderKey(line[:colon]), textproto.TrimString(v), true
 }
 
-// plainLength is a Content-Length value of at most 18 digits.
+// plainLength is a Content-Length value: decimal digits only (no sign), below 2^63.
 func plainLength(v string) (int64, bool) {
-	if v == "" || len(v) > 18 {
-		return 0, false
-	}
-	for i := 0; i < len(v); i++ {
-		if v[i] < '0' || v[i] > '9' {
-			return 0, false
-		}
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	return n, err == nil
-}
-
-// indexCRLF is the index of the first "\r\n" in s, which has one.
-func indexCRLF(s string) int {
-	for i := 0; ; i++ {
-		if s[i] == '\r' && s[i+1] == '\n' {
-			return i
-		}
-	}
+	n, err := strconv.ParseUint(v, 10, 63)
+	return int64(n), err == nil
 }
 
 // hasGzip reports whether the answer's Content-Encoding is gzip.

@@ -58,7 +58,7 @@ type Field struct{ Name, Value string }
 
 // forwards reports whether the Client sends Header's field k.
 func (r *Request) forwards(k string) bool {
-	if notForwarded[k] {
+	if HopByHop(k) || ownFields[k] {
 		return false
 	}
 	for _, f := range r.Extra {
@@ -69,12 +69,18 @@ func (r *Request) forwards(k string) bool {
 	return !connectionNames(r.Header, k)
 }
 
-// notForwarded are the fields of one connection and those the Client writes itself.
-var notForwarded = map[string]bool{
+// hopByHopFields are the fields of one connection (RFC 9110, section 7.6.1).
+var hopByHopFields = map[string]bool{
 	"Connection": true, "Proxy-Connection": true, "Keep-Alive": true, "Proxy-Authenticate": true,
 	"Proxy-Authorization": true, "Te": true, "Trailer": true, "Transfer-Encoding": true, "Upgrade": true,
-	"Host": true, "Content-Length": true, "Accept-Encoding": true,
 }
+
+// HopByHop reports whether the field k (in canonical form) is one of a single connection's, which
+// a proxy passes on neither way (apart from those Connection names).
+func HopByHop(k string) bool { return hopByHopFields[k] }
+
+// ownFields are the fields the Client writes itself.
+var ownFields = map[string]bool{"Host": true, "Content-Length": true, "Accept-Encoding": true}
 
 // connectionNames reports whether h's Connection field names k (one more field of the connection).
 func connectionNames(h http.Header, k string) bool {
